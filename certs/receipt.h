@@ -1,0 +1,79 @@
+/*
+ * Transfer records and receipts (SPEC section 6).
+ *
+ * A transfer record says what the gateway decided about one report: never the report's
+ * content, only digests, names from the policy, locations and rule identifiers. A receipt is
+ * the record, the id of the key that signed it and an Ed25519 signature over the record's
+ * canonical JSON (common/canonical_json.h):
+ *
+ *   {"key_id":"<hex>","receipt":1,"record":{...},"signature":"<base64>",
+ *    "signature_alg":"ed25519"}
+ */
+#ifndef SLUICE_RECEIPT_H
+#define SLUICE_RECEIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "keys.h"
+#include "sluice_error.h"
+
+struct removal_entry {
+	char *location; /* e.g. "/CaseReport/Detail[2]" */
+	unsigned line;
+	char *rule;     /* e.g. "clearance: S above border's C" */
+};
+
+struct redaction_entry {
+	char *location; /* e.g. "/CaseReport/Summary/text()" or ".../@author" */
+	char *rule;     /* "words:terms.txt" or "pattern:email" */
+	unsigned count;
+};
+
+struct transfer_record {
+	char transfer_id[37];  /* random UUID v4 */
+	char time[32];         /* RFC 3339 UTC, e.g. 2026-11-25T10:00:00Z */
+	char *from;
+	char *to;
+	char *policy_id;
+	long policy_version;
+	char policy_sha256[SHA256_HEX_LEN];
+	char input_sha256[SHA256_HEX_LEN];
+	char output_sha256[SHA256_HEX_LEN]; /* "" unless released */
+	char *decision;        /* "released" | "refused" | "invalid" | "error" */
+	char *reason_rule;     /* stable rule id, NULL when released */
+	char *reason;          /* explanation without report content, NULL when released */
+	unsigned reason_line;  /* 0 when not about one line */
+	char *banner;          /* the released report's recomputed banner, or NULL */
+	struct removal_entry *removals;
+	size_t nremovals;
+	struct redaction_entry *redactions;
+	size_t nredactions;
+};
+
+/* Zeroes `r`, then fills transfer_id (from the OpenSSL RNG) and time (now). */
+void transfer_record_init(struct transfer_record *r);
+void transfer_record_free(struct transfer_record *r);
+void transfer_record_add_removal(struct transfer_record *r, const char *location,
+                                 unsigned line, const char *rule);
+void transfer_record_add_redaction(struct transfer_record *r, const char *location,
+                                   const char *rule, unsigned count);
+/* The record as a JSON object (fields named as in SPEC section 6; see docs/OVERSIGHT.md). */
+json_t *transfer_record_to_json(const struct transfer_record *r);
+
+/* Signs the record: *out is the receipt's canonical JSON followed by "\n". */
+enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
+                              size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Checks a receipt's form, its key id against `pub`, its signature, and, when `report` is not
+ * NULL, that SHA-256(report) is the record's output_sha256 (or input_sha256 when nothing was
+ * released). SLUICE_ERR_VERIFY with a precise message on any mismatch; on success *record_out
+ * (when not NULL) receives a new reference to the record object. */
+enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKEY *pub,
+                              const uint8_t *report, size_t reportlen, json_t **record_out,
+                              struct sluice_error *err) SLUICE_MUST_CHECK;
+
+#endif

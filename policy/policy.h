@@ -1,0 +1,107 @@
+/*
+ * The sharing policy (SPEC section 4) in memory, and its strict loader.
+ *
+ * A policy is written by administrators, but it is still parsed as untrusted text: the loader
+ * refuses unknown keys, duplicate keys, aliases, tags, wrong types and unknown references, each
+ * with file:line:column (STYLE.md 12). Once loaded, a policy is immutable.
+ */
+#ifndef SLUICE_POLICY_H
+#define SLUICE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice_error.h"
+#include "strset.h"
+
+enum caveat_action {
+	CAVEAT_INFORMATIVE, /* {}: no access effect of its own */
+	CAVEAT_REQUIRES,    /* {requires: [...]}: destination must hold every value */
+	CAVEAT_REFUSE,      /* {action: refuse}: a report carrying it anywhere is refused whole */
+	CAVEAT_WITHHOLD,    /* {action: withhold}: portions carrying it are withheld */
+};
+
+struct policy_caveat {
+	char *token;
+	enum caveat_action action;
+	struct strset requires; /* for CAVEAT_REQUIRES */
+	unsigned line;
+};
+
+struct policy_domain {
+	char *name;
+	int clearance; /* level in the profile's classification scheme */
+	struct strset holds;
+	unsigned line;
+};
+
+enum portions_mode { PORTIONS_REDACT, PORTIONS_REFUSE };
+enum marker_kind { MARKER_WITHHELD, MARKER_NONE };
+
+enum pattern_kind { PATTERN_EMAIL, PATTERN_PHONE, PATTERN_PASSPORT, PATTERN_IBAN, PATTERN_CUSTOM };
+
+struct policy_pattern {
+	enum pattern_kind kind;
+	char *name;  /* "email", ..., or the custom detector's name */
+	char *regex; /* custom only: PCRE2 syntax, checked at load time */
+};
+
+struct policy_wordlist {
+	char *path;    /* as written in the policy */
+	char **words;  /* one word or phrase each, trimmed; '#' comment lines and blanks skipped */
+	size_t nwords;
+};
+
+struct policy_flow {
+	char *from;
+	char **to;
+	size_t nto;
+	enum portions_mode portions;
+	enum marker_kind marker;
+	struct policy_wordlist *wordlists;
+	size_t nwordlists;
+	struct policy_pattern *patterns;
+	size_t npatterns;
+	char *replace_with; /* default "[REDACTED]" */
+	unsigned line;
+};
+
+struct policy_limits {
+	uint64_t max_bytes; /* default 4 MiB */
+	uint32_t max_depth; /* default 64 */
+	uint64_t max_nodes; /* default 200000 */
+};
+
+struct policy {
+	char *path;
+	char *id;
+	long version;
+	char *profile;     /* "ism" */
+	char *schema_path; /* resolved against the policy's folder, or NULL */
+	struct policy_limits limits;
+	struct policy_caveat *caveats;
+	size_t ncaveats;
+	struct policy_domain *domains;
+	size_t ndomains;
+	struct policy_flow *flows;
+	size_t nflows;
+	uint8_t sha256[32];  /* of the policy file's bytes */
+	char sha256_hex[65];
+};
+
+/* Loads and checks the policy at `path`. Word-list files are resolved against the policy's
+ * folder. Every error is SLUICE_ERR_POLICY (exit 78) with file:line:column in `err`, except an
+ * unreadable policy file (SLUICE_ERR_IO... reported as policy error too: the policy cannot be
+ * used). A policy file writable by group or others is refused. */
+enum sluice_rc policy_load(const char *path, struct policy **out, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+void policy_free(struct policy *p);
+
+const struct policy_domain *policy_domain_find(const struct policy *p, const char *name);
+const struct policy_caveat *policy_caveat_find(const struct policy *p, const char *token);
+/* The first flow from `from` whose `to` names `to`, or NULL (default deny). */
+const struct policy_flow *policy_flow_find(const struct policy *p, const char *from,
+                                           const char *to);
+
+#endif
