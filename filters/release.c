@@ -1,0 +1,537 @@
+#include "release.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlschemas.h>
+
+#include "ism_profile.h"
+#include "xml_intake.h"
+
+void release_result_init(struct release_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	/* Fail closed: only the end of a successful filter run says "released". */
+	r->decision = RELEASE_ERROR;
+	sluice_fail(&r->error, SLUICE_ERR_INTERNAL, "internal.incomplete",
+	            "the filter did not complete");
+}
+
+void release_result_free(struct release_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nremovals; i++) {
+		free(r->removals[i].location);
+		free(r->removals[i].rule);
+	}
+	free(r->removals);
+	for (size_t i = 0; i < r->nredactions; i++) {
+		free(r->redactions[i].location);
+		free(r->redactions[i].rule);
+	}
+	free(r->redactions);
+	free(r->output);
+	free(r->banner);
+	memset(r, 0, sizeof(*r));
+}
+
+void release_result_add_removal(struct release_result *r, const char *location, unsigned line,
+                                const char *rule)
+{
+	r->removals = xrealloc(r->removals, (r->nremovals + 1) * sizeof(*r->removals));
+	struct release_removal *e = &r->removals[r->nremovals++];
+	e->location = xstrdup(location);
+	e->line = line;
+	e->rule = xstrdup(rule);
+}
+
+void release_result_add_redaction(struct release_result *r, const char *location,
+                                  const char *rule, unsigned count)
+{
+	r->redactions = xrealloc(r->redactions, (r->nredactions + 1) * sizeof(*r->redactions));
+	struct release_redaction *e = &r->redactions[r->nredactions++];
+	e->location = xstrdup(location);
+	e->rule = xstrdup(rule);
+	e->count = count;
+}
+
+enum sluice_rc release_decision_rc(enum release_decision d)
+{
+	switch (d) {
+	case RELEASE_RELEASED: return SLUICE_OK;
+	case RELEASE_REFUSED: return SLUICE_ERR_REFUSED;
+	case RELEASE_INVALID: return SLUICE_ERR_INVALID_REPORT;
+	case RELEASE_ERROR: return SLUICE_ERR_INTERNAL;
+	}
+	return SLUICE_ERR_INTERNAL;
+}
+
+const char *release_decision_name(enum release_decision d)
+{
+	switch (d) {
+	case RELEASE_RELEASED: return "released";
+	case RELEASE_REFUSED: return "refused";
+	case RELEASE_INVALID: return "invalid";
+	case RELEASE_ERROR: return "error";
+	}
+	return "error";
+}
+
+/* ---- schema ---- */
+
+static char *schema_dir;
+
+static xmlParserInputPtr schema_entity_loader(const char *url, const char *id,
+                                              xmlParserCtxtPtr ctxt)
+{
+	/* Only files in the schema's own folder (or below) while a schema is compiled. */
+	if (url == NULL || schema_dir == NULL)
+		return NULL;
+	const char *path = url;
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	if (strstr(path, "://") != NULL || strstr(path, "..") != NULL)
+		return NULL;
+	size_t n = strlen(schema_dir);
+	if (path[0] == '/' && (strncmp(path, schema_dir, n) != 0 || path[n] != '/'))
+		return NULL;
+	return xmlNoNetExternalEntityLoader(path, id, ctxt);
+}
+
+enum sluice_rc release_schema_load(const char *path, void **schema, struct sluice_error *err)
+{
+	xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
+	char resolved[4096];
+	enum sluice_rc rc = SLUICE_OK;
+
+	*schema = NULL;
+	if (realpath(path, resolved) == NULL)
+		return sluice_fail_at(err, SLUICE_ERR_POLICY, "policy.schema", path, 0, 0,
+		                      "cannot resolve the schema path");
+	char *slash = strrchr(resolved, '/');
+	schema_dir = xstrndup(resolved, slash ? (size_t)(slash - resolved) : 0);
+	xmlSetExternalEntityLoader(schema_entity_loader);
+	xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewParserCtxt(resolved);
+	xmlSchemaPtr s = pctxt ? xmlSchemaParse(pctxt) : NULL;
+	if (pctxt)
+		xmlSchemaFreeParserCtxt(pctxt);
+	xmlSetExternalEntityLoader(previous);
+	free(schema_dir);
+	schema_dir = NULL;
+	if (s == NULL)
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "policy.schema", path, 0, 0,
+		                    "the XSD does not compile (local files only, no network)");
+	*schema = s;
+	return rc;
+}
+
+void release_schema_free(void *schema)
+{
+	if (schema != NULL)
+		xmlSchemaFree(schema);
+}
+
+struct schema_errors {
+	struct sluice_error *err;
+	bool have;
+};
+
+static void on_schema_error(void *ctx, xmlErrorPtr e)
+{
+	struct schema_errors *se = ctx;
+	if (se->have || e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	char msg[512];
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "not valid");
+	size_t l = strlen(msg);
+	while (l > 0 && msg[l - 1] == '\n')
+		msg[--l] = '\0';
+	sluice_fail_at(se->err, SLUICE_ERR_INVALID_REPORT, "xml.schema", NULL, (unsigned)e->line, 0,
+	               "fails the policy's XSD: %s", msg);
+	se->have = true;
+}
+
+static enum sluice_rc schema_validate(void *schema, xmlDocPtr doc, struct sluice_error *err)
+{
+	struct schema_errors se = { err, false };
+	xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(schema);
+	if (v == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.schema",
+		                   "cannot create a schema validation context");
+	xmlSchemaSetValidStructuredErrors(v, on_schema_error, &se);
+	int r = xmlSchemaValidateDoc(v, doc);
+	xmlSchemaFreeValidCtxt(v);
+	if (r == 0)
+		return SLUICE_OK;
+	if (!se.have)
+		sluice_fail(err, SLUICE_ERR_INVALID_REPORT, "xml.schema", "fails the policy's XSD");
+	return SLUICE_ERR_INVALID_REPORT;
+}
+
+/* ---- the filter ---- */
+
+struct filter {
+	const struct release_request *req;
+	const struct classification_scheme *scheme;
+	struct release_result *out;
+	struct ism_document doc;
+	bool *removed;           /* per portion */
+	char *redact_location;   /* location being redacted, for the hit callback */
+};
+
+static bool is_blank(const xmlChar *s)
+{
+	for (; s != NULL && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
+}
+
+static bool attr_is_ism(xmlAttrPtr a)
+{
+	return a->ns != NULL && xmlStrEqual(a->ns->href, (const xmlChar *)ISM_NS);
+}
+
+static int portion_index(const struct filter *f, xmlNodePtr n)
+{
+	for (size_t i = 0; i < f->doc.nportions; i++)
+		if (f->doc.portions[i].node == n)
+			return (int)i;
+	return -1;
+}
+
+static void set_outcome(struct filter *f, enum release_decision d, const struct sluice_error *e)
+{
+	f->out->decision = d;
+	if (e != NULL)
+		f->out->error = *e;
+}
+
+static bool refuse(struct filter *f, const char *rule, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool refuse(struct filter *f, const char *rule, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->out->decision = RELEASE_REFUSED;
+	sluice_fail_at(&f->out->error, SLUICE_ERR_REFUSED, rule, NULL, line, 0, "%s", msg);
+	return false;
+}
+
+/* `action: refuse` caveats anywhere refuse the whole report. */
+static bool check_refuse_caveats(struct filter *f)
+{
+	const char *token = NULL;
+	if (ism_marking_has_action(&f->doc.banner, f->req->policy, CAVEAT_REFUSE, &token))
+		return refuse(f, "caveat.refuse", f->doc.banner.line,
+		              "the banner carries %s, whose caveat rule is action: refuse", token);
+	for (size_t i = 0; i < f->doc.nportions; i++) {
+		const struct ism_marking *m = &f->doc.portions[i];
+		if (ism_marking_has_action(m, f->req->policy, CAVEAT_REFUSE, &token))
+			return refuse(f, "caveat.refuse", m->line,
+			              "portion <%s> carries %s, whose caveat rule is action: refuse",
+			              (const char *)m->node->name, token);
+	}
+	return true;
+}
+
+/* Decides every portion; withholds (records) or refuses. */
+static bool decide_portions(struct filter *f)
+{
+	const struct policy_domain *dst = f->req->destination;
+	char why[512];
+
+	for (size_t i = 0; i < f->doc.nportions; i++) {
+		const struct ism_marking *m = &f->doc.portions[i];
+		if (m->parent >= 0 && f->removed[m->parent]) {
+			f->removed[i] = true; /* goes with its enclosing portion */
+			continue;
+		}
+		const char *token = NULL;
+		bool ok = label_access_check(&m->label, f->scheme, dst->clearance, &dst->holds, why,
+		                             sizeof(why));
+		if (ok && ism_marking_has_action(m, f->req->policy, CAVEAT_WITHHOLD, &token)) {
+			snprintf(why, sizeof(why), "caveat %s: action withhold", token);
+			ok = false;
+		}
+		if (ok)
+			continue;
+		if (f->req->flow->portions == PORTIONS_REFUSE)
+			return refuse(f, "portion.refuse", m->line,
+			              "portion <%s> may not go to %s (%s) and the flow %s -> %s has "
+			              "portions: refuse", (const char *)m->node->name, dst->name, why,
+			              f->req->flow->from, dst->name);
+		char *loc = xml_node_location(m->node);
+		char rule[600];
+		snprintf(rule, sizeof(rule), "%s", why);
+		release_result_add_removal(f->out, loc, m->line, rule);
+		free(loc);
+		f->removed[i] = true;
+	}
+	return true;
+}
+
+/* Content outside every portion carries the banner's label (SPEC 3). Returns false on refusal;
+ * sets *kept when such content remains in the output. */
+static bool decide_outside(struct filter *f, xmlNodePtr n, bool *kept, int *decided_ok)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (portion_index(f, n) >= 0)
+			continue; /* a portion: its content is its own */
+		bool has_content = false;
+		for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+			if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+			    !is_blank(c->content))
+				has_content = true;
+		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+			if (!attr_is_ism(a))
+				has_content = true;
+		if (has_content) {
+			if (*decided_ok < 0) {
+				char why[400];
+				const struct policy_domain *dst = f->req->destination;
+				*decided_ok = label_access_check(&f->doc.banner.label, f->scheme,
+				                                 dst->clearance, &dst->holds, why,
+				                                 sizeof(why)) ? 1 : 0;
+				if (!*decided_ok && f->req->flow->portions == PORTIONS_REFUSE)
+					return refuse(f, "outside.refuse", (unsigned)xmlGetLineNo(n),
+					              "content outside portions in <%s> carries the banner's "
+					              "label, which may not go to %s (%s), and the flow has "
+					              "portions: refuse", (const char *)n->name, dst->name, why);
+				if (!*decided_ok) {
+					snprintf(f->redact_location, 512, "outside portions, banner label: %s",
+					         why);
+				}
+			}
+			if (*decided_ok) {
+				*kept = true;
+			} else {
+				/* remove the text and the non-marking attributes */
+				xmlNodePtr c = n->children;
+				while (c != NULL) {
+					xmlNodePtr next = c->next;
+					if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+					    !is_blank(c->content)) {
+						xmlUnlinkNode(c);
+						xmlFreeNode(c);
+					}
+					c = next;
+				}
+				xmlAttrPtr a = n->properties;
+				while (a != NULL) {
+					xmlAttrPtr next = a->next;
+					if (!attr_is_ism(a))
+						xmlRemoveProp(a);
+					a = next;
+				}
+				char *loc = xml_node_location(n);
+				release_result_add_removal(f->out, loc, (unsigned)xmlGetLineNo(n),
+				                           f->redact_location);
+				free(loc);
+			}
+		}
+		if (!decide_outside(f, n->children, kept, decided_ok))
+			return false;
+	}
+	return true;
+}
+
+static void apply_removals(struct filter *f)
+{
+	for (size_t i = 0; i < f->doc.nportions; i++) {
+		const struct ism_marking *m = &f->doc.portions[i];
+		if (!f->removed[i] || (m->parent >= 0 && f->removed[m->parent]))
+			continue;
+		xmlNodePtr node = m->node;
+		if (f->req->flow->marker == MARKER_WITHHELD) {
+			xmlNodePtr marker = xmlNewDocNode(node->doc, NULL, (const xmlChar *)"withheld",
+			                                  NULL);
+			xmlNsPtr ns = xmlNewNs(marker, (const xmlChar *)SLUICE_WITHHELD_NS,
+			                       (const xmlChar *)"sluice");
+			xmlSetNs(marker, ns);
+			xmlReplaceNode(node, marker);
+		} else {
+			xmlUnlinkNode(node);
+		}
+		xmlFreeNode(node);
+	}
+}
+
+static void on_redact_hit(void *arg, const char *rule, unsigned count)
+{
+	struct filter *f = arg;
+	release_result_add_redaction(f->out, f->redact_location, rule, count);
+}
+
+static bool redact_tree(struct filter *f, xmlNodePtr n)
+{
+	struct sluice_error err;
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns != NULL && xmlStrEqual(n->ns->href, (const xmlChar *)SLUICE_WITHHELD_NS))
+			continue;
+		char *loc = NULL;
+		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
+			if (attr_is_ism(a) && ism_attribute_is_marking(a->name))
+				continue;
+			xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+			if (v == NULL)
+				continue;
+			if (loc == NULL)
+				loc = xml_node_location(n);
+			snprintf(f->redact_location, 512, "%s/@%s", loc, (const char *)a->name);
+			char *out = NULL;
+			size_t outlen = 0;
+			enum sluice_rc rc = redactor_apply(f->req->redactor, (const char *)v,
+			                                   strlen((const char *)v), &out, &outlen,
+			                                   on_redact_hit, f, &err);
+			xmlFree(v);
+			if (rc != SLUICE_OK) {
+				free(loc);
+				set_outcome(f, rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID
+				                                               : RELEASE_ERROR, &err);
+				return false;
+			}
+			if (out != NULL) {
+				xmlSetNsProp(n, a->ns, a->name, (const xmlChar *)out);
+				free(out);
+			}
+		}
+		for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
+			if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+				continue;
+			if (c->content == NULL || is_blank(c->content))
+				continue;
+			if (loc == NULL)
+				loc = xml_node_location(n);
+			snprintf(f->redact_location, 512, "%s/text()", loc);
+			char *out = NULL;
+			size_t outlen = 0;
+			enum sluice_rc rc = redactor_apply(f->req->redactor, (const char *)c->content,
+			                                   strlen((const char *)c->content), &out,
+			                                   &outlen, on_redact_hit, f, &err);
+			if (rc != SLUICE_OK) {
+				free(loc);
+				set_outcome(f, rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID
+				                                               : RELEASE_ERROR, &err);
+				return false;
+			}
+			if (out != NULL) {
+				xmlNodeSetContent(c, (const xmlChar *)out);
+				free(out);
+			}
+		}
+		free(loc);
+		if (!redact_tree(f, n->children))
+			return false;
+	}
+	return true;
+}
+
+void release_filter(const struct release_request *req, const uint8_t *report, size_t len,
+                    struct release_result *out)
+{
+	struct filter f;
+	struct sluice_error err;
+	xmlDocPtr doc = NULL;
+	const struct ism_marking **kept = NULL;
+	char redact_location[512] = "";
+	struct label new_banner;
+	bool have_banner_label = false;
+
+	release_result_init(out);
+	memset(&f, 0, sizeof(f));
+	f.req = req;
+	f.out = out;
+	f.redact_location = redact_location;
+	memset(&new_banner, 0, sizeof(new_banner));
+	f.scheme = classification_scheme_find(req->policy->profile);
+	if (f.scheme == NULL || strcmp(req->policy->profile, "ism") != 0) {
+		sluice_fail(&err, SLUICE_ERR_POLICY, "policy.profile", "profile %s is not supported",
+		            req->policy->profile);
+		set_outcome(&f, RELEASE_ERROR, &err);
+		return;
+	}
+	struct xml_limits lim = { req->policy->limits.max_bytes, req->policy->limits.max_depth,
+	                          req->policy->limits.max_nodes };
+	if (xml_intake_parse(report, len, &lim, &doc, &err) != SLUICE_OK) {
+		set_outcome(&f, err.rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR,
+		            &err);
+		return;
+	}
+	if (req->schema != NULL && schema_validate(req->schema, doc, &err) != SLUICE_OK) {
+		set_outcome(&f, err.rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR,
+		            &err);
+		goto out;
+	}
+	(void)xml_strip_comments_and_pis(doc);
+	if (ism_document_read(doc, req->policy, &f.doc, &err) != SLUICE_OK) {
+		set_outcome(&f, RELEASE_INVALID, &err);
+		goto out;
+	}
+	f.removed = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.removed));
+	if (!check_refuse_caveats(&f) || !decide_portions(&f))
+		goto out;
+	bool outside_kept = false;
+	int outside_ok = -1;
+	if (!decide_outside(&f, xmlDocGetRootElement(doc), &outside_kept, &outside_ok))
+		goto out;
+	/* The markings that remain, taken before the tree changes. */
+	kept = xcalloc(f.doc.nportions + 1, sizeof(*kept));
+	size_t nkept = 0;
+	for (size_t i = 0; i < f.doc.nportions; i++)
+		if (!f.removed[i] && !f.doc.portions[i].excluded)
+			kept[nkept++] = &f.doc.portions[i];
+	if (outside_kept)
+		kept[nkept++] = &f.doc.banner;
+	apply_removals(&f);
+	for (size_t i = 0; i < f.doc.nportions; i++)
+		if (f.removed[i])
+			f.doc.portions[i].node = NULL;
+	if (!redact_tree(&f, xmlDocGetRootElement(doc)))
+		goto out;
+	ism_remark(&f.doc, kept, nkept, req->policy, &new_banner, &out->banner);
+	have_banner_label = true;
+	char why[512];
+	if (!label_access_check(&new_banner, f.scheme, req->destination->clearance,
+	                        &req->destination->holds, why, sizeof(why))) {
+		(void)refuse(&f, "banner.denied", f.doc.banner.line,
+		             "the recomputed banner %s may not go to %s (%s)", out->banner,
+		             req->destination->name, why);
+		goto out;
+	}
+	if (xml_serialize(doc, &out->output, &out->outlen, &err) != SLUICE_OK) {
+		set_outcome(&f, RELEASE_ERROR, &err);
+		goto out;
+	}
+	out->decision = RELEASE_RELEASED;
+	sluice_error_clear(&out->error);
+out:
+	if (out->decision != RELEASE_RELEASED) {
+		free(out->output);
+		out->output = NULL;
+		out->outlen = 0;
+		free(out->banner);
+		out->banner = NULL;
+	}
+	if (have_banner_label)
+		label_free(&new_banner);
+	free(kept);
+	free(f.removed);
+	ism_document_free(&f.doc);
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+}

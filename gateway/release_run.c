@@ -1,0 +1,288 @@
+#include "release_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "canonical_json.h"
+#include "fileio.h"
+#include "filter_child.h"
+#include "keys.h"
+#include "receipt.h"
+#include "release.h"
+
+/* SHA-256 of a whole file, streamed (used when a report is too large to hold). */
+static int sha256_file(const char *path, char out[SHA256_HEX_LEN])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char digest[32];
+	unsigned int dlen = 0;
+	uint8_t buf[65536];
+	int rc = -1;
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1 || dlen != 32)
+		goto out;
+	hex_encode(digest, 32, out);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return rc;
+}
+
+static void record_set_policy(struct transfer_record *r, const struct release_context *ctx)
+{
+	if (ctx->policy != NULL) {
+		r->policy_id = xstrdup(ctx->policy->id);
+		r->policy_version = ctx->policy->version;
+		snprintf(r->policy_sha256, sizeof(r->policy_sha256), "%s", ctx->policy->sha256_hex);
+	} else {
+		r->policy_id = xstrdup("");
+		r->policy_version = -1;
+		r->policy_sha256[0] = '\0';
+	}
+}
+
+static void record_set_reason(struct transfer_record *r, const char *decision,
+                              const struct sluice_error *e)
+{
+	free(r->decision);
+	r->decision = xstrdup(decision);
+	free(r->reason_rule);
+	free(r->reason);
+	r->reason_rule = xstrdup(e->rule[0] ? e->rule : "unspecified");
+	r->reason = xstrdup(e->message);
+	r->reason_line = e->line;
+}
+
+static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
+                                   struct sluice_error *err)
+{
+	json_t *j = transfer_record_to_json(r);
+	if (j == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.json",
+		                   "cannot serialise the transfer record");
+	enum sluice_rc rc = auditlog_append(ctx->audit, j, err);
+	json_decref(j);
+	return rc;
+}
+
+/* Audits an error that happened before a report could be considered at all. */
+static void audit_setup_error(struct release_context *ctx, const char *from, const char *to,
+                              const struct sluice_error *e)
+{
+	struct transfer_record r;
+	struct sluice_error ignored;
+	transfer_record_init(&r);
+	r.from = xstrdup(from ? from : "");
+	r.to = xstrdup(to ? to : "");
+	record_set_policy(&r, ctx);
+	record_set_reason(&r, "error", e);
+	if (ctx->audit != NULL)
+		(void)audit_record(ctx, &r, &ignored);
+	transfer_record_free(&r);
+}
+
+enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
+                                    const char *key_path, const char *audit_path,
+                                    const char *from, const char *to, struct sluice_error *err)
+{
+	enum sluice_rc rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
+	rc = key_load_private(key_path, &ctx->key, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	rc = auditlog_open(audit_path, ctx->key, &ctx->audit, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	rc = policy_load(policy_path, &ctx->policy, err);
+	if (rc == SLUICE_OK) {
+		ctx->redactors = xcalloc(ctx->policy->nflows ? ctx->policy->nflows : 1,
+		                         sizeof(*ctx->redactors));
+		for (size_t i = 0; i < ctx->policy->nflows && rc == SLUICE_OK; i++)
+			rc = redactor_new(&ctx->policy->flows[i], &ctx->redactors[i], err);
+	}
+	if (rc == SLUICE_OK && ctx->policy->schema_path != NULL)
+		rc = release_schema_load(ctx->policy->schema_path, &ctx->schema, err);
+	if (rc != SLUICE_OK) {
+		if (err->file[0] == '\0')
+			snprintf(err->file, sizeof(err->file), "%s", policy_path);
+		audit_setup_error(ctx, from, to, err);
+	}
+	return rc;
+}
+
+enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	if (ctx->audit != NULL)
+		rc = auditlog_close(ctx->audit, err);
+	ctx->audit = NULL;
+	if (ctx->policy != NULL && ctx->redactors != NULL)
+		for (size_t i = 0; i < ctx->policy->nflows; i++)
+			redactor_free(ctx->redactors[i]);
+	free(ctx->redactors);
+	release_schema_free(ctx->schema);
+	policy_free(ctx->policy);
+	EVP_PKEY_free(ctx->key);
+	memset(ctx, 0, sizeof(*ctx));
+	return rc;
+}
+
+static size_t flow_index(const struct policy *p, const struct policy_flow *f)
+{
+	return (size_t)(f - p->flows);
+}
+
+static enum sluice_rc write_output(const char *out_path, const uint8_t *p, size_t len,
+                                   struct sluice_error *err)
+{
+	if (out_path == NULL) {
+		if (fd_write_all(STDOUT_FILENO, p, len) != 0)
+			return sluice_fail(err, SLUICE_ERR_IO, "io.write",
+			                   "cannot write the released report to stdout: %s",
+			                   strerror(errno));
+		return SLUICE_OK;
+	}
+	return file_write_atomic(out_path, p, len, 0644, err);
+}
+
+enum sluice_rc release_one(struct release_context *ctx, const char *from, const char *to,
+                           const char *report_path, const char *out_path,
+                           const char *receipt_path, struct release_summary *summary,
+                           struct sluice_error *err)
+{
+	struct transfer_record rec;
+	struct release_result result;
+	uint8_t *report = NULL;
+	size_t len = 0;
+	char *receipt = NULL;
+	size_t receiptlen = 0;
+	enum sluice_rc rc = SLUICE_OK, decision_rc = SLUICE_OK;
+	const struct policy *pol = ctx->policy;
+
+	memset(summary, 0, sizeof(*summary));
+	release_result_init(&result);
+	transfer_record_init(&rec);
+	rec.from = xstrdup(from);
+	rec.to = xstrdup(to);
+	record_set_policy(&rec, ctx);
+	snprintf(summary->transfer_id, sizeof(summary->transfer_id), "%s", rec.transfer_id);
+
+	rc = file_read_bounded(report_path, pol->limits.max_bytes, SLUICE_ERR_INVALID_REPORT,
+	                       &report, &len, err);
+	if (rc != SLUICE_OK) {
+		if (rc == SLUICE_ERR_INVALID_REPORT)
+			(void)sha256_file(report_path, rec.input_sha256);
+		result.decision = rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR;
+		result.error = *err;
+		decision_rc = rc;
+		goto decided;
+	}
+	sha256_hex(report, len, rec.input_sha256);
+
+	const struct policy_domain *src = policy_domain_find(pol, from);
+	const struct policy_domain *dst = policy_domain_find(pol, to);
+	const struct policy_flow *flow = (src && dst) ? policy_flow_find(pol, from, to) : NULL;
+	if (flow == NULL) {
+		result.decision = RELEASE_REFUSED;
+		if (src == NULL || dst == NULL)
+			sluice_fail(&result.error, SLUICE_ERR_REFUSED, "policy.no-flow",
+			            "no flow from %s to %s: %s is not a domain of policy %s (default deny)",
+			            from, to, src == NULL ? from : to, pol->id);
+		else
+			sluice_fail(&result.error, SLUICE_ERR_REFUSED, "policy.no-flow",
+			            "no flow from %s to %s in policy %s version %ld (default deny)", from,
+			            to, pol->id, pol->version);
+		decision_rc = SLUICE_ERR_REFUSED;
+		goto decided;
+	}
+	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
+	                               ctx->schema };
+	filter_run(&req, report, len, &result);
+	decision_rc = release_decision_rc(result.decision);
+
+decided:
+	free(rec.decision);
+	rec.decision = xstrdup(release_decision_name(result.decision));
+	if (result.decision != RELEASE_RELEASED) {
+		record_set_reason(&rec, release_decision_name(result.decision), &result.error);
+		*err = result.error;
+		if (err->rc == SLUICE_OK)
+			err->rc = decision_rc;
+	} else {
+		sha256_hex(result.output, result.outlen, rec.output_sha256);
+		rec.banner = result.banner ? xstrdup(result.banner) : NULL;
+	}
+	for (size_t i = 0; i < result.nremovals; i++)
+		transfer_record_add_removal(&rec, result.removals[i].location, result.removals[i].line,
+		                            result.removals[i].rule);
+	for (size_t i = 0; i < result.nredactions; i++) {
+		transfer_record_add_redaction(&rec, result.redactions[i].location,
+		                              result.redactions[i].rule, result.redactions[i].count);
+		summary->redacted += result.redactions[i].count;
+	}
+	summary->withheld = result.nremovals;
+	snprintf(summary->decision, sizeof(summary->decision), "%s", rec.decision);
+	snprintf(summary->rule, sizeof(summary->rule), "%s", rec.reason_rule ? rec.reason_rule : "");
+
+	/* Sign, log (fsync), and only then hand anything out. */
+	struct sluice_error werr;
+	rc = receipt_create(&rec, ctx->key, &receipt, &receiptlen, &werr);
+	if (rc == SLUICE_OK)
+		rc = audit_record(ctx, &rec, &werr);
+	if (rc != SLUICE_OK) {
+		*err = werr;
+		goto out;
+	}
+	if (result.decision == RELEASE_RELEASED) {
+		rc = write_output(out_path, result.output, result.outlen, &werr);
+		if (rc != SLUICE_OK) {
+			*err = werr;
+			record_set_reason(&rec, "error", &werr);
+			rec.output_sha256[0] = '\0';
+			struct sluice_error ignored;
+			(void)audit_record(ctx, &rec, &ignored);
+			goto out;
+		}
+	}
+	if (receipt_path != NULL) {
+		rc = file_write_atomic(receipt_path, receipt, receiptlen, 0644, &werr);
+		if (rc != SLUICE_OK) {
+			*err = werr;
+			goto out;
+		}
+	}
+	rc = decision_rc;
+out:
+	free(receipt);
+	if (report != NULL) {
+		OPENSSL_cleanse(report, len);
+		free(report);
+	}
+	release_result_free(&result);
+	transfer_record_free(&rec);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/*
+ * SECURITY: this file builds the wall around the only code that parses report bytes. Every
+ * syscall the filter may make is listed below, one per line, in named groups; anything else
+ * kills the process. Changing this list changes the trust model: say why in
+ * docs/ARCHITECTURE.md.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+const char *const sandbox_allowed_syscalls[] = {
+	/* I/O on descriptors already open (the report pipe, the result pipe, stderr) */
+	"read", "write", "writev", "close",
+	/* memory (mmap and mprotect only without PROT_EXEC: see below) */
+	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect",
+	/* time (normally answered by the vDSO without a syscall) */
+	"clock_gettime", "gettimeofday", "time",
+	/* leaving, and abort() raising SIGABRT at itself */
+	"exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "tgkill",
+	/* glibc locking */
+	"futex",
+	NULL,
+};
+
+#ifdef SLUICE_SANITIZED
+/* The sanitizer runtime needs a few more calls of its own; test builds only. */
+static const char *const sanitizer_syscalls[] = {
+	"sched_yield", "sigaltstack", "rt_sigaction", "prctl", "getrlimit", "prlimit64",
+	"fstat", "newfstatat", "getrusage",
+	NULL,
+};
+#endif
+
+#ifdef SLUICE_SECCOMP_TRAP
+static void on_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	(void)sig;
+	(void)uctx;
+	char buf[128];
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, info->si_syscall);
+	int n = snprintf(buf, sizeof(buf), "sluice filter: seccomp refused syscall %s (%d)\n",
+	                 name ? name : "?", info->si_syscall);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, buf, (size_t)n);
+	_exit(159);
+}
+#endif
+
+static int fail(char *why, size_t whylen, const char *step)
+{
+	snprintf(why, whylen, "sandbox: %s: %s", step, strerror(errno));
+	return -1;
+}
+
+static int close_other_fds(const int *keep, size_t nkeep)
+{
+	/* Close every descriptor above stderr that is not kept, in ranges between kept ones. */
+	int sorted[16];
+	size_t n = 0;
+	for (size_t i = 0; i < nkeep && n < 16; i++)
+		if (keep[i] > 2)
+			sorted[n++] = keep[i];
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && sorted[k - 1] > sorted[k]; k--) {
+			int t = sorted[k];
+			sorted[k] = sorted[k - 1];
+			sorted[k - 1] = t;
+		}
+	unsigned lo = 3;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)sorted[i] > lo && close_range(lo, (unsigned)sorted[i] - 1, 0) != 0)
+			return -1;
+		lo = (unsigned)sorted[i] + 1;
+	}
+	if (close_range(lo, ~0U, 0) != 0)
+		return -1;
+	/* stdin and stdout are not the filter's business. */
+	int devnull_free = 1;
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i] == 0 || keep[i] == 1)
+			devnull_free = 0;
+	if (devnull_free) {
+		close(0);
+		close(1);
+	}
+	return 0;
+}
+
+static int load_seccomp(char *why, size_t whylen)
+{
+#ifdef SLUICE_SECCOMP_TRAP
+	uint32_t deny = SCMP_ACT_TRAP;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		return fail(why, whylen, "sigaction(SIGSYS)");
+#else
+	uint32_t deny = SCMP_ACT_KILL_PROCESS;
+#endif
+	scmp_filter_ctx ctx = seccomp_init(deny);
+	int rc = 0;
+	if (ctx == NULL) {
+		snprintf(why, whylen, "sandbox: seccomp_init failed");
+		return -1;
+	}
+	for (size_t i = 0; sandbox_allowed_syscalls[i] != NULL && rc == 0; i++) {
+		const char *name = sandbox_allowed_syscalls[i];
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
+			/* never executable memory: no code can be loaded or generated */
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+#ifdef SLUICE_SANITIZED
+	for (size_t i = 0; sanitizer_syscalls[i] != NULL && rc == 0; i++) {
+		int nr = seccomp_syscall_resolve_name(sanitizer_syscalls[i]);
+		if (nr != __NR_SCMP_ERROR)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+#endif
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc != 0) {
+		snprintf(why, whylen, "sandbox: seccomp: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits *lim,
+                  char *why, size_t whylen)
+{
+	/* A second wall where the kernel allows it: no network, a private mount table. Unprivileged
+	 * user namespaces may be disabled (containers, hardened kernels); seccomp does not depend
+	 * on them. */
+	(void)unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC);
+	if (close_other_fds(keep_fds, nkeep) != 0)
+		return fail(why, whylen, "close_range");
+	if (chdir("/") != 0)
+		return fail(why, whylen, "chdir");
+
+	struct rlimit zero = { 0, 0 };
+	struct rlimit cpu = { lim->cpu_seconds, lim->cpu_seconds + 1 };
+	if (setrlimit(RLIMIT_CORE, &zero) != 0)
+		return fail(why, whylen, "setrlimit(CORE)");
+	if (setrlimit(RLIMIT_FSIZE, &zero) != 0)
+		return fail(why, whylen, "setrlimit(FSIZE)");
+	if (setrlimit(RLIMIT_NOFILE, &zero) != 0)
+		return fail(why, whylen, "setrlimit(NOFILE)");
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
+		return fail(why, whylen, "setrlimit(CPU)");
+#ifndef SLUICE_SANITIZED
+	struct rlimit as = { lim->address_space_bytes, lim->address_space_bytes };
+	if (lim->address_space_bytes > 0 && setrlimit(RLIMIT_AS, &as) != 0)
+		return fail(why, whylen, "setrlimit(AS)");
+#endif
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return fail(why, whylen, "prctl(PR_SET_DUMPABLE)");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return fail(why, whylen, "prctl(PR_SET_NO_NEW_PRIVS)");
+	return load_seccomp(why, whylen);
+}

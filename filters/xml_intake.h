@@ -1,0 +1,53 @@
+/*
+ * Hardened XML intake: the only place report bytes become a libxml2 tree.
+ *
+ * The rules (STYLE.md, libxml2 2.9.14): valid UTF-8 checked before parsing, and an encoding
+ * declaration other than UTF-8 refused; no DOCTYPE at all (stopped the moment the parser sees
+ * one, before any declaration inside it is read); no entities; XML_PARSE_NONET and an
+ * external entity loader that refuses everything; never NOENT, DTDLOAD, DTDATTR, DTDVALID,
+ * XINCLUDE or HUGE; namespace errors fatal; XInclude elements refused; the size, depth and
+ * node limits enforced before (size) and while (depth, nodes) parsing.
+ */
+#ifndef SLUICE_XML_INTAKE_H
+#define SLUICE_XML_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "sluice_error.h"
+
+struct xml_limits {
+	uint64_t max_bytes;
+	uint32_t max_depth;
+	uint64_t max_nodes; /* elements + attributes + text, comment and PI nodes */
+};
+
+/* Once per process, before any sandbox is entered: initialises libxml2, installs the refusing
+ * entity loader and silences libxml2's own printing to stderr. */
+void xml_intake_init(void);
+
+/* Parses `len` bytes into *out. SLUICE_ERR_INVALID_REPORT with a precise rule and line on any
+ * violation; nothing is returned then. */
+enum sluice_rc xml_intake_parse(const uint8_t *data, size_t len, const struct xml_limits *lim,
+                                xmlDocPtr *out, struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Removes every comment and processing instruction from the tree (they never cross). Returns
+ * how many were removed. */
+size_t xml_strip_comments_and_pis(xmlDocPtr doc);
+
+/* Serialises the tree as UTF-8 with an XML declaration. */
+enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
+                             struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Strict UTF-8 (no overlongs, surrogates, or code points above U+10FFFF). On false,
+ * *bad_offset is the offset of the first bad byte. */
+bool utf8_valid(const uint8_t *p, size_t len, size_t *bad_offset);
+
+/* An XPath-like location of `node` for receipts: /Root/Child[2] (the index appears when
+ * siblings share the name). New string. */
+char *xml_node_location(xmlNodePtr node);
+
+#endif

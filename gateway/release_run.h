@@ -1,0 +1,59 @@
+/*
+ * The trusted side of a release (the parent process of `sluice release`, later the daemon's
+ * monitor): holds the policy, the signing key and the audit log; reads report bytes only to
+ * hash them and hand them to the sandboxed filter; turns the filter's checked answer into a
+ * transfer record, a signed receipt, an audit line and the released file.
+ *
+ * Order for one report (so that nothing is acknowledged before it is logged): decide, sign,
+ * append to the audit log (fsync), then write the released report and the receipt.
+ */
+#ifndef SLUICE_RELEASE_RUN_H
+#define SLUICE_RELEASE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "auditlog.h"
+#include "policy.h"
+#include "redact.h"
+#include "sluice_error.h"
+
+struct release_context {
+	struct policy *policy;          /* NULL when the policy did not load */
+	struct redactor **redactors;    /* one per flow */
+	void *schema;                   /* compiled XSD or NULL */
+	EVP_PKEY *key;
+	struct auditlog *audit;
+	char policy_path[1024];
+};
+
+/* Loads the key, opens the audit log, then loads the policy (and compiles its redactors and
+ * schema). A policy that fails to load is still audited (decision "error") before this
+ * returns SLUICE_ERR_POLICY. */
+enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
+                                    const char *key_path, const char *audit_path,
+                                    const char *from, const char *to,
+                                    struct sluice_error *err) SLUICE_MUST_CHECK;
+/* Writes the closing checkpoint and frees everything. */
+enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+
+struct release_summary {
+	char decision[16];
+	size_t withheld;       /* portions and outside-portion content removed */
+	size_t redacted;       /* words and patterns replaced */
+	char rule[64];         /* why, when not released */
+	char transfer_id[40];
+};
+
+/* Releases one report. `out_path` NULL means stdout; `receipt_path` NULL means no receipt
+ * file. Returns the rc whose exit code SPEC section 5 gives; `err` explains anything but a
+ * release. */
+enum sluice_rc release_one(struct release_context *ctx, const char *from, const char *to,
+                           const char *report_path, const char *out_path,
+                           const char *receipt_path, struct release_summary *summary,
+                           struct sluice_error *err) SLUICE_MUST_CHECK;
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The filter sandbox. A process that enters it keeps only the descriptors it names, cannot
+ * open files, create sockets, execute programs, fork or change its limits, and is killed by
+ * the kernel if it tries (SCMP_ACT_KILL_PROCESS; with SLUICE_SECCOMP_TRAP builds, SIGSYS is
+ * caught and the forbidden call is named on stderr before exiting).
+ *
+ * Order (STYLE.md 5): new user, mount and network namespaces where the kernel allows them
+ * (best effort: they are a second wall, not the first), close every other descriptor,
+ * chdir("/"), rlimits (address space, CPU time, no core files, no file writes, no new
+ * descriptors), PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0, then the seccomp filter.
+ */
+#ifndef SLUICE_SANDBOX_H
+#define SLUICE_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sandbox_limits {
+	uint64_t address_space_bytes; /* RLIMIT_AS; ignored in sanitizer builds */
+	unsigned cpu_seconds;         /* RLIMIT_CPU */
+};
+
+/* Enters the sandbox, keeping `keep_fds` (and stderr) open. Returns 0, or -1 with a message in
+ * `why` when a step failed; the caller must then exit without touching untrusted input. */
+int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits *lim,
+                  char *why, size_t whylen) __attribute__((warn_unused_result));
+
+/* The syscalls the filter may make, for docs and tests: NULL-terminated names. */
+extern const char *const sandbox_allowed_syscalls[];
+
+#endif
