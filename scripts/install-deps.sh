@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, test and run Sluice (apt-get).
+# Each package is named for a reason: see docs/DEPENDENCIES.md.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config clang      # compilers (clang for libFuzzer targets)
+  libssl-dev libxml2-dev libyaml-dev libseccomp-dev libpcre2-dev libjansson-dev
+  libcmocka-dev                               # unit tests
+  openssl libxml2-utils jq time               # demo and end-to-end tests (openssl, xmllint, jq, /usr/bin/time)
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
