@@ -84,7 +84,7 @@ static double now_seconds(void)
 }
 
 void filter_run(const struct release_request *req, const uint8_t *report, size_t len,
-                struct release_result *out)
+                filter_purge_fn purge, void *purge_arg, struct release_result *out)
 {
 	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
 	pid_t pid = -1;
@@ -107,6 +107,8 @@ void filter_run(const struct release_request *req, const uint8_t *report, size_t
 	if (pid == 0) {
 		close(to_child[1]);
 		close(from_child[0]);
+		if (purge != NULL)
+			purge(purge_arg);
 		child_main(to_child[0], from_child[1], req);
 	}
 	close(to_child[0]);

@@ -25,7 +25,12 @@
 /* Runs the release filter over `report` in a fresh sandboxed child. Always fills `out`: when
  * the child dies, overruns its limits or answers nonsense, the decision is "invalid" (a report
  * that makes the parser misbehave is hostile) or "error", never "released". */
+/* `purge`, when not NULL, runs in the child right after fork and before the sandbox: it must
+ * free and wipe whatever the child inherited but must not hold (the signing key), after
+ * OpenSMTPD's purge_config. */
+typedef void (*filter_purge_fn)(void *arg);
+
 void filter_run(const struct release_request *req, const uint8_t *report, size_t len,
-                struct release_result *out);
+                filter_purge_fn purge, void *purge_arg, struct release_result *out);
 
 #endif

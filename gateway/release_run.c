@@ -151,6 +151,15 @@ enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_
 	return rc;
 }
 
+/* In the filter child, before its sandbox: the signing key must not be there, so that not even
+ * a compromised filter can copy it into its answer. EVP_PKEY_free wipes the key material. */
+static void purge_child_secrets(void *arg)
+{
+	struct release_context *ctx = arg;
+	EVP_PKEY_free(ctx->key);
+	ctx->key = NULL;
+}
+
 static size_t flow_index(const struct policy *p, const struct policy_flow *f)
 {
 	return (size_t)(f - p->flows);
@@ -221,7 +230,7 @@ enum sluice_rc release_one(struct release_context *ctx, const char *from, const 
 	}
 	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
 	                               ctx->schema };
-	filter_run(&req, report, len, &result);
+	filter_run(&req, report, len, purge_child_secrets, ctx, &result);
 	decision_rc = release_decision_rc(result.decision);
 
 decided:
