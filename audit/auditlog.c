@@ -1,0 +1,874 @@
+/*
+ * The audit log (SPEC section 7; line formats in auditlog.h, rules in audit/README.md).
+ *
+ * Trust: the writer runs in the trusted parent and holds the signing key (a reference to the
+ * caller's EVP_PKEY); it writes only what it is given (records are digests and rule ids, built
+ * by certs/receipt.c) plus the chain fields. The verifier treats the log as hostile: every line
+ * is read through a bounded reader (16 MiB per line), parsed with duplicate keys refused,
+ * re-serialised and compared byte for byte, and checked against the chain and the signatures.
+ *
+ * Durability: each line goes out in one write() of line + "\n" followed by fsync(), so a crash
+ * leaves at worst one torn last line, which the next writer cuts off and reports in its next
+ * checkpoint ("recovered_torn_line": true).
+ */
+#include "auditlog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "canonical_json.h"
+#include "fileio.h"
+#include "keys.h"
+
+/* No line of a log may be longer than this (the writer refuses such records). */
+#define AUDITLOG_LINE_MAX (16u * 1024 * 1024)
+#define AUDITLOG_CHUNK 65536
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct auditlog {
+	int fd;
+	char *path;
+	EVP_PKEY *key;                  /* a reference of our own */
+	char key_id[SHA256_HEX_LEN];
+	uint64_t seq;                   /* seq of the last line; 0 for an empty log */
+	char prev[SHA256_HEX_LEN];      /* chain hash of the last line (zeros when empty) */
+	uint64_t records;               /* transfer lines in the whole log */
+	uint64_t since_checkpoint;      /* transfer lines after the last checkpoint */
+	bool last_is_checkpoint;
+	bool recovered_torn;            /* a torn line was cut off; not yet reported */
+	bool broken;                    /* a write failed: no more appends */
+	off_t size;
+};
+
+/* ---- one line: parsing and form ---------------------------------------------------------- */
+
+enum line_type { LINE_TRANSFER, LINE_CHECKPOINT };
+
+struct line_info {
+	json_t *obj;            /* owned */
+	enum line_type type;
+	long long seq;
+	const char *prev;       /* into obj */
+	long long records;      /* checkpoints */
+	const char *key_id;     /* checkpoints, into obj */
+	const char *signature;  /* checkpoints, into obj */
+};
+
+static void line_info_free(struct line_info *li)
+{
+	json_decref(li->obj);
+	memset(li, 0, sizeof(*li));
+}
+
+static bool is_hex64(const char *s)
+{
+	if (s == NULL || strlen(s) != 64)
+		return false;
+	for (size_t i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool only_members(json_t *obj, const char *const *allowed, const char **stranger)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v) {
+		bool known = false;
+		(void)v;
+		for (size_t i = 0; allowed[i] != NULL && !known; i++)
+			known = strcmp(allowed[i], k) == 0;
+		if (!known) {
+			*stranger = k;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Parses one line (without its newline) and checks its form: JSON, canonical, a known type,
+ * exactly the members of that type with the right types. Sets *rule and `why` on failure. */
+static bool line_parse(const char *line, size_t len, struct line_info *li, const char **rule,
+                       char *why, size_t whylen)
+{
+	static const char *const transfer_members[] = {"prev", "record", "seq", "type", NULL};
+	static const char *const checkpoint_members[] = {
+		"key_id", "prev", "records", "recovered_torn_line", "seq", "signature", "time",
+		"type", NULL};
+	json_error_t jerr;
+	const char *stranger = NULL, *type;
+	char *canon = NULL;
+	json_t *v;
+
+	memset(li, 0, sizeof(*li));
+	li->obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (li->obj == NULL) {
+		*rule = "audit.json";
+		snprintf(why, whylen, "not JSON: %s (column %d)", jerr.text, jerr.column);
+		return false;
+	}
+	if (!json_is_object(li->obj)) {
+		*rule = "audit.form";
+		snprintf(why, whylen, "not a JSON object");
+		goto fail;
+	}
+	canon = json_canonical(li->obj);
+	if (canon == NULL || strlen(canon) != len || memcmp(canon, line, len) != 0) {
+		*rule = "audit.canonical";
+		snprintf(why, whylen, "not in canonical form (re-serialised, its bytes differ: "
+		                      "the line was edited by hand?)");
+		goto fail;
+	}
+	v = json_object_get(li->obj, "type");
+	type = json_string_value(v);
+	if (type == NULL) {
+		*rule = "audit.type";
+		snprintf(why, whylen, "no \"type\" member");
+		goto fail;
+	}
+	if (strcmp(type, "transfer") == 0) {
+		li->type = LINE_TRANSFER;
+		if (!only_members(li->obj, transfer_members, &stranger)) {
+			*rule = "audit.form";
+			snprintf(why, whylen, "unexpected member \"%.64s\" in a transfer line",
+			         stranger);
+			goto fail;
+		}
+		if (!json_is_object(json_object_get(li->obj, "record"))) {
+			*rule = "audit.form";
+			snprintf(why, whylen, "a transfer line needs a \"record\" object");
+			goto fail;
+		}
+	} else if (strcmp(type, "checkpoint") == 0) {
+		li->type = LINE_CHECKPOINT;
+		if (!only_members(li->obj, checkpoint_members, &stranger)) {
+			*rule = "audit.form";
+			snprintf(why, whylen, "unexpected member \"%.64s\" in a checkpoint", stranger);
+			goto fail;
+		}
+		v = json_object_get(li->obj, "records");
+		li->key_id = json_string_value(json_object_get(li->obj, "key_id"));
+		li->signature = json_string_value(json_object_get(li->obj, "signature"));
+		json_t *torn = json_object_get(li->obj, "recovered_torn_line");
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || !is_hex64(li->key_id) ||
+		    li->signature == NULL ||
+		    !json_is_string(json_object_get(li->obj, "time")) ||
+		    (torn != NULL && !json_is_true(torn))) {
+			*rule = "audit.form";
+			snprintf(why, whylen, "a checkpoint needs key_id (hex SHA-256), records "
+			                      "(integer), signature and time (strings)");
+			goto fail;
+		}
+		li->records = json_integer_value(v);
+	} else {
+		*rule = "audit.type";
+		snprintf(why, whylen, "unknown type \"%.64s\"", type);
+		goto fail;
+	}
+	v = json_object_get(li->obj, "seq");
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		*rule = "audit.form";
+		snprintf(why, whylen, "\"seq\" is missing or not a positive integer");
+		goto fail;
+	}
+	li->seq = json_integer_value(v);
+	li->prev = json_string_value(json_object_get(li->obj, "prev"));
+	if (!is_hex64(li->prev)) {
+		*rule = "audit.form";
+		snprintf(why, whylen, "\"prev\" is missing or not a lowercase hex SHA-256");
+		goto fail;
+	}
+	free(canon);
+	return true;
+fail:
+	free(canon);
+	line_info_free(li);
+	return false;
+}
+
+/* The bytes a checkpoint's signature covers: its canonical JSON without "signature". */
+static char *checkpoint_payload(json_t *cp)
+{
+	json_t *copy = json_copy(cp);
+	char *s = NULL;
+	if (copy != NULL) {
+		json_object_del(copy, "signature");
+		s = json_canonical(copy);
+	}
+	json_decref(copy);
+	return s;
+}
+
+static void now_rfc3339(char out[32])
+{
+	struct tm tm;
+	time_t now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		SLUICE_BUG("cannot format the current time");
+}
+
+/* ---- reading a file's lines backwards (the writer's tail) -------------------------------- */
+
+struct tail {
+	int fd;
+	uint8_t *buf;   /* buf[0..len) holds the file's bytes [start, start + len) */
+	size_t len, cap;
+	off_t start;
+	bool done;
+};
+
+static void tail_init(struct tail *t, int fd, off_t end)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = fd;
+	t->start = end;
+}
+
+static void tail_free(struct tail *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The line before the ones already returned (without its newline; valid until the next call),
+ * and its offset in the file. 1: a line; 0: the start of the file was passed; -1: read error
+ * (errno); -2: a line longer than AUDITLOG_LINE_MAX. */
+static int tail_prev_line(struct tail *t, const uint8_t **line, size_t *len, off_t *off)
+{
+	for (;;) {
+		if (t->done)
+			return 0;
+		const uint8_t *nl = t->len > 0 ? memrchr(t->buf, '\n', t->len) : NULL;
+		if (nl != NULL) {
+			size_t i = (size_t)(nl - t->buf);
+			*line = t->buf + i + 1;
+			*len = t->len - i - 1;
+			*off = t->start + (off_t)i + 1;
+			t->len = i;
+			return 1;
+		}
+		if (t->start == 0) {
+			*line = t->buf != NULL ? t->buf : (const uint8_t *)"";
+			*len = t->len;
+			*off = 0;
+			t->done = true;
+			return 1;
+		}
+		if (t->len > AUDITLOG_LINE_MAX)
+			return -2;
+		size_t chunk = t->start < AUDITLOG_CHUNK ? (size_t)t->start : AUDITLOG_CHUNK;
+		if (t->len + chunk > t->cap) {
+			t->cap = (t->len + chunk) * 2;
+			t->buf = xrealloc(t->buf, t->cap);
+		}
+		memmove(t->buf + chunk, t->buf, t->len);
+		size_t got = 0;
+		while (got < chunk) {
+			ssize_t n = pread(t->fd, t->buf + got, chunk - got,
+			                  t->start - (off_t)chunk + (off_t)got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == 0)
+					errno = EIO; /* the file shrank under us */
+				return -1;
+			}
+			got += (size_t)n;
+		}
+		t->start -= (off_t)chunk;
+		t->len += chunk;
+	}
+}
+
+/* ---- the writer --------------------------------------------------------------------------- */
+
+static enum sluice_rc lock_log(struct auditlog *log, struct sluice_error *err)
+{
+	const long step_ms = 20;
+	long waited = 0;
+
+	for (;;) {
+		if (flock(log->fd, LOCK_EX | LOCK_NB) == 0)
+			return SLUICE_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= AUDITLOG_LOCK_WAIT_MS)
+			return sluice_fail_at(err, SLUICE_ERR_IO, "audit.lock", log->path, 0, 0,
+			                      "cannot lock the audit log%s: %s",
+			                      errno == EWOULDBLOCK ? " (another writer holds it)" : "",
+			                      strerror(errno));
+		struct timespec ts = {0, step_ms * 1000000L};
+		nanosleep(&ts, NULL);
+		waited += step_ms;
+	}
+}
+
+/* Cuts off a last line that has no newline (a write torn by a crash). */
+static enum sluice_rc cut_torn_line(struct auditlog *log, struct sluice_error *err)
+{
+	struct tail t;
+	const uint8_t *line;
+	size_t len;
+	off_t off;
+	uint8_t last;
+
+	if (log->size == 0)
+		return SLUICE_OK;
+	if (pread(log->fd, &last, 1, log->size - 1) != 1)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.read", log->path, 0, 0,
+		                      "cannot read the audit log: %s", strerror(errno));
+	if (last == '\n')
+		return SLUICE_OK;
+	tail_init(&t, log->fd, log->size);
+	int r = tail_prev_line(&t, &line, &len, &off);
+	tail_free(&t);
+	if (r == -2)
+		return sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.torn", log->path, 0, 0,
+		                      "the audit log ends with an unterminated line over %u bytes: "
+		                      "not a torn write; refusing to cut it (run sluice audit "
+		                      "verify)",
+		                      AUDITLOG_LINE_MAX);
+	if (r != 1)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.read", log->path, 0, 0,
+		                      "cannot read the audit log: %s", strerror(errno));
+	if (ftruncate(log->fd, off) != 0 || fsync(log->fd) != 0)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.write", log->path, 0, 0,
+		                      "cannot cut off the torn last line: %s", strerror(errno));
+	log->size = off;
+	log->recovered_torn = true;
+	return SLUICE_OK;
+}
+
+/* Reads back from the end to the last checkpoint (or the start) to learn seq, prev and the
+ * record count, checking the chain of the lines it passes. */
+static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	struct tail t;
+	struct line_info li = {0};
+	const uint8_t *line;
+	size_t len;
+	off_t off;
+	bool first = true, found = false;
+	long long later_seq = 0;
+	char later_prev[SHA256_HEX_LEN] = "", why[400];
+	const char *rule = NULL;
+	uint64_t transfers = 0;
+
+	log->seq = 0;
+	snprintf(log->prev, sizeof(log->prev), "%s", ZERO_HASH);
+	log->records = 0;
+	log->since_checkpoint = 0;
+	log->last_is_checkpoint = false;
+	if (log->size == 0)
+		return SLUICE_OK;
+
+	tail_init(&t, log->fd, log->size - 1); /* the last byte is the final newline */
+	for (;;) {
+		int r = tail_prev_line(&t, &line, &len, &off);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.read", log->path, 0, 0,
+			                    "cannot read the audit log: %s", strerror(errno));
+			goto out;
+		}
+		if (r == -2) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.line-too-long", log->path,
+			                    0, 0, "a line of the audit log is longer than %u bytes",
+			                    AUDITLOG_LINE_MAX);
+			goto out;
+		}
+		if (!line_parse((const char *)line, len, &li, &rule, why, sizeof(why))) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, rule, log->path, 0, 0,
+			                    "the line at byte %lld is not a valid audit line: %s "
+			                    "(run sluice audit verify)",
+			                    (long long)off, why);
+			goto out;
+		}
+		char h[SHA256_HEX_LEN];
+		sha256_hex(line, len, h);
+		if (first) {
+			log->seq = (uint64_t)li.seq;
+			snprintf(log->prev, sizeof(log->prev), "%s", h);
+			log->last_is_checkpoint = li.type == LINE_CHECKPOINT;
+			first = false;
+		} else if (strcmp(h, later_prev) != 0 || li.seq + 1 != later_seq) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.chain", log->path, 0, 0,
+			                    "the chain is broken near the line at byte %lld (seq %lld): "
+			                    "refusing to append (run sluice audit verify)",
+			                    (long long)off, li.seq);
+			goto out;
+		}
+		later_seq = li.seq;
+		snprintf(later_prev, sizeof(later_prev), "%s", li.prev);
+		if (li.type == LINE_CHECKPOINT) {
+			log->records = (uint64_t)li.records + transfers;
+			found = true;
+			break;
+		}
+		transfers++;
+		line_info_free(&li);
+	}
+	if (!found) {
+		/* No checkpoint at all: the first line of the file must start the chain. */
+		if (later_seq != 1 || strcmp(later_prev, ZERO_HASH) != 0) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.chain", log->path, 0, 0,
+			                    "the first line of the audit log does not start a chain "
+			                    "(run sluice audit verify)");
+			goto out;
+		}
+		log->records = transfers;
+	}
+	log->since_checkpoint = transfers;
+out:
+	line_info_free(&li);
+	tail_free(&t);
+	return rc;
+}
+
+/* One write() of line + "\n", then fsync. On any failure the line is cut off again and the
+ * log refuses further appends. */
+static enum sluice_rc write_line(struct auditlog *log, const char *text,
+                                 struct sluice_error *err)
+{
+	size_t len = strlen(text);
+	char *buf;
+	ssize_t n;
+
+	if (log->broken)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
+		                      "an earlier write to the audit log failed; not appending");
+	if (len >= AUDITLOG_LINE_MAX)
+		return sluice_fail_at(err, SLUICE_ERR_INTERNAL, "audit.too-large", log->path, 0, 0,
+		                      "an audit line of %zu bytes is over the limit of %u", len,
+		                      AUDITLOG_LINE_MAX);
+	buf = xmalloc(len + 1);
+	memcpy(buf, text, len);
+	buf[len] = '\n';
+	do
+		n = write(log->fd, buf, len + 1);
+	while (n < 0 && errno == EINTR);
+	int e = errno;
+	free(buf);
+	if (n != (ssize_t)(len + 1) || fsync(log->fd) != 0) {
+		if (n == (ssize_t)(len + 1))
+			e = errno;      /* fsync failed */
+		else if (n >= 0)
+			e = ENOSPC;     /* short write */
+		log->broken = true;
+		(void)!ftruncate(log->fd, log->size);
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.write", log->path, 0, 0,
+		                      "cannot write to the audit log: %s", strerror(e));
+	}
+	log->size += (off_t)(len + 1);
+	log->seq++;
+	sha256_hex(text, len, log->prev);
+	return SLUICE_OK;
+}
+
+static enum sluice_rc write_checkpoint(struct auditlog *log, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	json_t *cp = json_object();
+	char *payload = NULL, *sig64 = NULL, *text = NULL;
+	char now[32];
+	uint8_t sig[64];
+
+	now_rfc3339(now);
+	if (cp == NULL || json_object_set_new(cp, "key_id", json_string(log->key_id)) != 0 ||
+	    json_object_set_new(cp, "prev", json_string(log->prev)) != 0 ||
+	    json_object_set_new(cp, "records", json_integer((json_int_t)log->records)) != 0 ||
+	    json_object_set_new(cp, "seq", json_integer((json_int_t)(log->seq + 1))) != 0 ||
+	    json_object_set_new(cp, "time", json_string(now)) != 0 ||
+	    json_object_set_new(cp, "type", json_string("checkpoint")) != 0 ||
+	    (log->recovered_torn &&
+	     json_object_set_new(cp, "recovered_torn_line", json_true()) != 0) ||
+	    (payload = json_canonical(cp)) == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+		                 "cannot encode a checkpoint");
+		goto out;
+	}
+	rc = signature_sign(log->key, payload, strlen(payload), sig, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	sig64 = base64_encode(sig, sizeof(sig));
+	if (json_object_set_new(cp, "signature", json_string(sig64)) != 0 ||
+	    (text = json_canonical(cp)) == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+		                 "cannot encode a checkpoint");
+		goto out;
+	}
+	rc = write_line(log, text, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	log->since_checkpoint = 0;
+	log->recovered_torn = false;
+	log->last_is_checkpoint = true;
+out:
+	free(text);
+	free(sig64);
+	free(payload);
+	json_decref(cp);
+	return rc;
+}
+
+static void auditlog_free(struct auditlog *log)
+{
+	if (log == NULL)
+		return;
+	if (log->fd >= 0) {
+		(void)flock(log->fd, LOCK_UN);
+		close(log->fd);
+	}
+	EVP_PKEY_free(log->key);
+	free(log->path);
+	free(log);
+}
+
+enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **out,
+                             struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	struct auditlog *log = xcalloc(1, sizeof(*log));
+	struct stat st;
+
+	*out = NULL;
+	log->fd = -1;
+	log->path = xstrdup(path);
+	rc = key_id_hex(key, log->key_id, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	if (!EVP_PKEY_is_a(key, "ED25519")) {
+		rc = sluice_fail(err, SLUICE_ERR_POLICY, "key.type",
+		                 "the audit log's checkpoint key is not an Ed25519 key");
+		goto out;
+	}
+	if (EVP_PKEY_up_ref(key) != 1) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.key", "EVP_PKEY_up_ref failed");
+		goto out;
+	}
+	log->key = key;
+	log->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+	               0640);
+	if (log->fd < 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                    "cannot open the audit log: %s", strerror(errno));
+		goto out;
+	}
+	if (fstat(log->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                    "the audit log is not a regular file");
+		goto out;
+	}
+	rc = lock_log(log, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	/* Size only now, under the lock: another writer may have appended meanwhile. */
+	if (fstat(log->fd, &st) != 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0, "cannot stat: %s",
+		                    strerror(errno));
+		goto out;
+	}
+	log->size = st.st_size;
+	if (log->size == 0) {
+		/* A new file: make its name durable. */
+		char *dir = path_dirname(path);
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(dir);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	rc = cut_torn_line(log, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = read_tail(log, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	*out = log;
+	log = NULL;
+out:
+	auditlog_free(log);
+	return rc;
+}
+
+enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
+                               struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	json_t *line = NULL, *copy = NULL;
+	char *text = NULL;
+
+	if (log == NULL || !json_is_object(record))
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.record",
+		                   "an audit record must be a JSON object");
+	copy = json_deep_copy(record);
+	line = json_object();
+	if (copy == NULL || line == NULL ||
+	    json_object_set_new(line, "prev", json_string(log->prev)) != 0 ||
+	    json_object_set(line, "record", copy) != 0 ||
+	    json_object_set_new(line, "seq", json_integer((json_int_t)(log->seq + 1))) != 0 ||
+	    json_object_set_new(line, "type", json_string("transfer")) != 0 ||
+	    (text = json_canonical(line)) == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+		                 "cannot encode the audit record");
+		goto out;
+	}
+	rc = write_line(log, text, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	log->records++;
+	log->since_checkpoint++;
+	log->last_is_checkpoint = false;
+	if (log->since_checkpoint >= AUDITLOG_CHECKPOINT_INTERVAL)
+		rc = write_checkpoint(log, err);
+out:
+	free(text);
+	json_decref(copy);
+	json_decref(line);
+	return rc;
+}
+
+enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+
+	if (log == NULL)
+		return SLUICE_OK;
+	/* A checkpoint unless the log already ends with one; an empty log gets one too, so
+	 * that every closed log verifies. */
+	if (log->broken)
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
+		                    "an earlier write to the audit log failed; no final checkpoint");
+	else if (!log->last_is_checkpoint || log->recovered_torn || log->seq == 0)
+		rc = write_checkpoint(log, err);
+	auditlog_free(log);
+	return rc;
+}
+
+/* ---- the verifier ------------------------------------------------------------------------ */
+
+struct line_reader {
+	int fd;
+	uint8_t chunk[AUDITLOG_CHUNK];
+	size_t pos, len;
+	bool eof;
+	char *line;
+	size_t linecap;
+};
+
+/* The next line, without its newline, NUL-terminated in lr->line. 1: a line (*newline says
+ * whether it ended with one); 0: end of file; -1: read error; -2: longer than the maximum. */
+static int read_line(struct line_reader *lr, size_t *len, bool *newline)
+{
+	size_t n = 0;
+
+	*newline = false;
+	for (;;) {
+		if (lr->pos == lr->len) {
+			if (lr->eof)
+				break;
+			ssize_t r = read(lr->fd, lr->chunk, sizeof(lr->chunk));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				lr->eof = true;
+				break;
+			}
+			lr->pos = 0;
+			lr->len = (size_t)r;
+		}
+		const uint8_t *start = lr->chunk + lr->pos;
+		size_t avail = lr->len - lr->pos;
+		const uint8_t *nl = memchr(start, '\n', avail);
+		size_t take = nl != NULL ? (size_t)(nl - start) : avail;
+		if (n + take > AUDITLOG_LINE_MAX)
+			return -2;
+		if (n + take + 1 > lr->linecap) {
+			lr->linecap = (n + take + 1) * 2;
+			lr->line = xrealloc(lr->line, lr->linecap);
+		}
+		memcpy(lr->line + n, start, take);
+		n += take;
+		lr->pos += take;
+		if (nl != NULL) {
+			lr->pos++;
+			*newline = true;
+			break;
+		}
+	}
+	if (n == 0 && !*newline)
+		return 0;
+	lr->line[n] = '\0';
+	*len = n;
+	return 1;
+}
+
+static enum sluice_rc verify_fail(struct auditlog_verify_result *res, struct sluice_error *err,
+                                  const char *path, const char *rule, size_t line,
+                                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static enum sluice_rc verify_fail(struct auditlog_verify_result *res, struct sluice_error *err,
+                                  const char *path, const char *rule, size_t line,
+                                  const char *fmt, ...)
+{
+	char text[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	res->bad_line = line;
+	snprintf(res->why, sizeof(res->why), "line %zu: %s", line, text);
+	return sluice_fail_at(err, SLUICE_ERR_VERIFY, rule, path, (unsigned)line, 0, "%s",
+	                      res->why);
+}
+
+enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
+                               struct auditlog_verify_result *res, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	struct line_reader *lr = NULL;
+	struct line_info li = {0};
+	char prev[SHA256_HEX_LEN], want_kid[SHA256_HEX_LEN], why[400];
+	const char *rule = NULL;
+	size_t n = 0, last_cp = 0, len = 0;
+	uint8_t *sig = NULL;
+	bool newline;
+	int fd = -1, r;
+	struct stat st;
+
+	memset(res, 0, sizeof(*res));
+	rc = key_id_hex(pub, want_kid, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	if (!EVP_PKEY_is_a(pub, "ED25519"))
+		return sluice_fail(err, SLUICE_ERR_POLICY, "key.type",
+		                   "the public key is not an Ed25519 key");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "cannot open the audit log: %s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "the audit log is not a regular file");
+	}
+	lr = xcalloc(1, sizeof(*lr));
+	lr->fd = fd;
+	snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
+
+	while ((r = read_line(lr, &len, &newline)) == 1) {
+		n++;
+		res->lines = n;
+		if (!newline) {
+			rc = verify_fail(res, err, path, "audit.torn", n,
+			                 "the last line is incomplete (no final newline: a torn write, "
+			                 "or the log was cut mid-line)");
+			goto out;
+		}
+		if (!line_parse(lr->line, len, &li, &rule, why, sizeof(why))) {
+			rc = verify_fail(res, err, path, rule, n, "%s", why);
+			goto out;
+		}
+		if (li.seq < 0 || (unsigned long long)li.seq != n) {
+			rc = verify_fail(res, err, path, "audit.seq", n,
+			                 "seq is %lld, expected %zu: lines were removed, inserted or "
+			                 "reordered",
+			                 li.seq, n);
+			goto out;
+		}
+		if (strcmp(li.prev, prev) != 0) {
+			if (n == 1)
+				rc = verify_fail(res, err, path, "audit.prev", n,
+				                 "prev is not 64 zeros: the log does not start here");
+			else
+				rc = verify_fail(res, err, path, "audit.prev", n,
+				                 "prev does not match the hash of line %zu (that line was "
+				                 "changed, or lines were removed, inserted or reordered)",
+				                 n - 1);
+			goto out;
+		}
+		if (li.type == LINE_TRANSFER) {
+			res->transfers++;
+		} else {
+			size_t siglen = 0;
+			if (strcmp(li.key_id, want_kid) != 0) {
+				rc = verify_fail(res, err, path, "audit.key-id", n,
+				                 "checkpoint signed by an unknown key %s (expected %s)",
+				                 li.key_id, want_kid);
+				goto out;
+			}
+			char *payload = checkpoint_payload(li.obj);
+			bool good = payload != NULL && base64_decode(li.signature, &sig, &siglen) == 0 &&
+			            signature_verify(pub, payload, strlen(payload), sig, siglen);
+			free(payload);
+			free(sig);
+			sig = NULL;
+			if (!good) {
+				rc = verify_fail(res, err, path, "audit.signature", n,
+				                 "bad checkpoint signature (the checkpoint was altered or "
+				                 "not signed by key %s)",
+				                 want_kid);
+				goto out;
+			}
+			if ((unsigned long long)li.records != res->transfers) {
+				rc = verify_fail(res, err, path, "audit.records", n,
+				                 "the checkpoint counts %lld records, but the log holds %zu "
+				                 "transfer records up to here",
+				                 li.records, res->transfers);
+				goto out;
+			}
+			res->checkpoints++;
+			last_cp = n;
+		}
+		sha256_hex(lr->line, len, prev);
+		line_info_free(&li);
+	}
+	if (r == -1) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.read", path, 0, 0,
+		                    "cannot read the audit log: %s", strerror(errno));
+		goto out;
+	}
+	if (r == -2) {
+		rc = verify_fail(res, err, path, "audit.line-too-long", n + 1,
+		                 "longer than %u bytes: not an audit line", AUDITLOG_LINE_MAX);
+		goto out;
+	}
+	if (n == 0) {
+		rc = verify_fail(res, err, path, "audit.empty", 1,
+		                 "empty log: no records and no signed checkpoint");
+		goto out;
+	}
+	if (last_cp != n) {
+		rc = verify_fail(res, err, path, "audit.unsigned-tail", last_cp + 1,
+		                 "the log does not end with a signed checkpoint: records after "
+		                 "line %zu are unsigned (truncated or appended?)",
+		                 last_cp);
+		goto out;
+	}
+out:
+	line_info_free(&li);
+	if (lr != NULL) {
+		free(lr->line);
+		free(lr);
+	}
+	close(fd);
+	return rc;
+}

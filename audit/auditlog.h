@@ -10,7 +10,34 @@
  *
  * A checkpoint's signature is over the canonical JSON of the checkpoint without its
  * "signature" member; since it names the hash of the line before it, it commits to the whole
- * log up to that point. `seq` counts lines from 1.
+ * log up to that point. `seq` counts lines from 1. "records" is the number of transfer lines
+ * in the whole log up to the checkpoint. A checkpoint written after the writer cut off a torn
+ * last line carries "recovered_torn_line":true (the member is absent otherwise).
+ *
+ * A checkpoint is written after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines and by
+ * auditlog_close (unless the log already ends with one; a new, empty log gets one so that it
+ * verifies). A log that a writer still holds open usually ends with unsigned transfer lines,
+ * so auditlog_verify fails on it until the writer closes it: verify closed logs, or copies.
+ *
+ * Verification (auditlog_verify) names the first bad line, 1-based, in res->bad_line and
+ * "line N: why" in res->why (also err->message, with err->line = N and err->rule):
+ *   audit.torn          the last line has no newline (torn write, or cut mid-line)
+ *   audit.line-too-long a line over 16 MiB
+ *   audit.json          not JSON (or a duplicate key)
+ *   audit.canonical     JSON, but not the canonical bytes (re-serialised and compared)
+ *   audit.type          no type, or a type other than "transfer" / "checkpoint"
+ *   audit.form          missing, unknown or mistyped members
+ *   audit.seq           seq is not the line number (lines removed, inserted or reordered)
+ *   audit.prev          prev is not the hash of the line before (a change to line N-1, or
+ *                       lines removed, inserted or reordered); line 1 needs 64 zeros
+ *   audit.key-id        a checkpoint by a key other than `pub`
+ *   audit.signature     a checkpoint whose signature does not verify
+ *   audit.records       a checkpoint whose "records" is not the number of transfer lines
+ *   audit.empty         an empty file (bad_line 1)
+ *   audit.unsigned-tail the log does not end with a checkpoint; bad_line is the first line
+ *                       after the last checkpoint (1 when there is none)
+ * Known limit: a log cut exactly after one of its checkpoints is a valid, shorter log; only
+ * a copy of a later checkpoint kept elsewhere (an external witness) shows the cut.
  */
 #ifndef SLUICE_AUDITLOG_H
 #define SLUICE_AUDITLOG_H
@@ -23,6 +50,9 @@
 #include "sluice_error.h"
 
 #define AUDITLOG_CHECKPOINT_INTERVAL 1000
+/* How long auditlog_open waits for another writer's lock before giving up (SLUICE_ERR_IO,
+ * rule "audit.lock"). */
+#define AUDITLOG_LOCK_WAIT_MS 5000
 
 struct auditlog;
 

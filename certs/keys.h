@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -21,9 +22,30 @@ enum sluice_rc key_load_private(const char *path, EVP_PKEY **out, struct sluice_
 	SLUICE_MUST_CHECK;
 enum sluice_rc key_load_public(const char *path, EVP_PKEY **out, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
-/* Writes a new Ed25519 pair: the private key with mode 0600, the public key 0644. */
+/* Errors: a missing or unreadable file is SLUICE_ERR_IO ("key.open", "key.read"); a file that
+ * is not a PEM key of the right kind ("key.pem") or a key that is not Ed25519 ("key.type",
+ * "not an Ed25519 key (found RSA)") is SLUICE_ERR_POLICY (a configuration error, exit 78).
+ * err->file names the key file. Encrypted private keys are refused. */
+
+/* Writes a new Ed25519 pair: the private key with mode 0600, the public key 0644. Refuses
+ * (before creating anything) when either file exists; never overwrites. */
 enum sluice_rc key_generate(const char *private_path, const char *public_path,
                             struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* A new Ed25519 key in memory (free with EVP_PKEY_free). */
+enum sluice_rc key_new_ed25519(EVP_PKEY **out, struct sluice_error *err) SLUICE_MUST_CHECK;
+/* Writes the private key as unencrypted PKCS#8 PEM to a new file, mode 0600. Never overwrites
+ * (O_EXCL; SLUICE_ERR_IO with rule "key.exists"); the PEM text is wiped from memory. */
+enum sluice_rc key_write_private(EVP_PKEY *key, const char *path, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+/* Writes the public key as SubjectPublicKeyInfo PEM to a new file, mode 0644; never
+ * overwrites. */
+enum sluice_rc key_write_public(EVP_PKEY *key, const char *path, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+/* For certs/ only: creates `path` (O_EXCL | O_NOFOLLOW, exactly `mode`), writes `len` bytes,
+ * fsyncs the file and its folder. An existing file is never touched ("key.exists"). */
+enum sluice_rc certs_write_new_file(const char *path, const void *p, size_t len, mode_t mode,
+                                    struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* SHA-256 of the public key's DER (works for a private key too), as lowercase hex. */
 enum sluice_rc key_id_hex(EVP_PKEY *key, char out[SHA256_HEX_LEN], struct sluice_error *err)

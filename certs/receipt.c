@@ -1,0 +1,485 @@
+/*
+ * Transfer records and signed receipts (SPEC section 6).
+ *
+ * Trust: a record is built by the trusted side from digests, policy names and rule ids; it
+ * never holds report content. receipt_verify parses receipts that may come from anywhere: the
+ * input is bounded (16 MiB), parsed by jansson with duplicate keys refused, and checked member
+ * by member before any value is used. The signature covers json_canonical(record), recomputed
+ * by the verifier from what it parsed, so the receipt's own spacing and key order do not matter.
+ */
+#include "receipt.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "canonical_json.h"
+#include "fileio.h"
+
+#define RECEIPT_MAX_BYTES (16u * 1024 * 1024)
+
+void transfer_record_init(struct transfer_record *r)
+{
+	uint8_t u[16];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	memset(r, 0, sizeof(*r));
+	if (RAND_bytes(u, sizeof(u)) != 1)
+		SLUICE_BUG("RAND_bytes failed: no randomness for a transfer id");
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(r->transfer_id, sizeof(r->transfer_id),
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+	         u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+	         u[14], u[15]);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(r->time, sizeof(r->time), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		SLUICE_BUG("cannot format the current time");
+}
+
+void transfer_record_free(struct transfer_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->from);
+	free(r->to);
+	free(r->policy_id);
+	free(r->decision);
+	free(r->reason_rule);
+	free(r->reason);
+	free(r->banner);
+	for (size_t i = 0; i < r->nremovals; i++) {
+		free(r->removals[i].location);
+		free(r->removals[i].rule);
+	}
+	free(r->removals);
+	for (size_t i = 0; i < r->nredactions; i++) {
+		free(r->redactions[i].location);
+		free(r->redactions[i].rule);
+	}
+	free(r->redactions);
+	memset(r, 0, sizeof(*r));
+}
+
+void transfer_record_add_removal(struct transfer_record *r, const char *location,
+                                 unsigned line, const char *rule)
+{
+	r->removals = xrealloc(r->removals, (r->nremovals + 1) * sizeof(*r->removals));
+	struct removal_entry *e = &r->removals[r->nremovals++];
+	e->location = xstrdup(location != NULL ? location : "");
+	e->line = line;
+	e->rule = xstrdup(rule != NULL ? rule : "");
+}
+
+void transfer_record_add_redaction(struct transfer_record *r, const char *location,
+                                   const char *rule, unsigned count)
+{
+	r->redactions = xrealloc(r->redactions, (r->nredactions + 1) * sizeof(*r->redactions));
+	struct redaction_entry *e = &r->redactions[r->nredactions++];
+	e->location = xstrdup(location != NULL ? location : "");
+	e->rule = xstrdup(rule != NULL ? rule : "");
+	e->count = count;
+}
+
+/* Sets obj[key] = v (stealing v); false when v is NULL (e.g. a string not valid UTF-8). */
+static bool put(json_t *obj, const char *key, json_t *v)
+{
+	return v != NULL && json_object_set_new(obj, key, v) == 0;
+}
+
+static json_t *str_or_empty(const char *s)
+{
+	return json_string(s != NULL ? s : "");
+}
+
+json_t *transfer_record_to_json(const struct transfer_record *r)
+{
+	json_t *o = json_object(), *policy = json_object(), *rem = json_array(),
+	       *red = json_array();
+	bool ok = o != NULL && policy != NULL && rem != NULL && red != NULL;
+
+	if (!ok)
+		goto fail;
+	ok = put(o, "transfer_id", json_string(r->transfer_id)) &&
+	     put(o, "time", json_string(r->time)) && put(o, "from", str_or_empty(r->from)) &&
+	     put(o, "to", str_or_empty(r->to)) &&
+	     put(policy, "id", str_or_empty(r->policy_id)) &&
+	     put(policy, "version", json_integer(r->policy_version)) &&
+	     put(policy, "sha256", json_string(r->policy_sha256)) &&
+	     put(o, "input_sha256", json_string(r->input_sha256)) &&
+	     put(o, "decision", str_or_empty(r->decision));
+	if (!ok)
+		goto fail;
+	ok = put(o, "policy", policy);
+	policy = NULL;
+	if (ok && r->output_sha256[0] != '\0')
+		ok = put(o, "output_sha256", json_string(r->output_sha256));
+	if (ok && r->reason_rule != NULL) {
+		json_t *reason = json_object();
+		ok = reason != NULL && put(reason, "rule", json_string(r->reason_rule)) &&
+		     put(reason, "message", str_or_empty(r->reason)) &&
+		     (r->reason_line == 0 || put(reason, "line", json_integer(r->reason_line)));
+		if (ok)
+			ok = put(o, "reason", reason);
+		else
+			json_decref(reason);
+	}
+	if (ok && r->banner != NULL)
+		ok = put(o, "banner", json_string(r->banner));
+	for (size_t i = 0; ok && i < r->nremovals; i++) {
+		json_t *e = json_object();
+		ok = e != NULL && put(e, "location", str_or_empty(r->removals[i].location)) &&
+		     put(e, "line", json_integer(r->removals[i].line)) &&
+		     put(e, "rule", str_or_empty(r->removals[i].rule));
+		if (ok)
+			ok = json_array_append_new(rem, e) == 0; /* steals e */
+		else
+			json_decref(e);
+	}
+	for (size_t i = 0; ok && i < r->nredactions; i++) {
+		json_t *e = json_object();
+		ok = e != NULL && put(e, "location", str_or_empty(r->redactions[i].location)) &&
+		     put(e, "rule", str_or_empty(r->redactions[i].rule)) &&
+		     put(e, "count", json_integer(r->redactions[i].count));
+		if (ok)
+			ok = json_array_append_new(red, e) == 0; /* steals e */
+		else
+			json_decref(e);
+	}
+	if (!ok)
+		goto fail;
+	ok = put(o, "removals", rem);
+	rem = NULL;
+	if (ok)
+		ok = put(o, "redactions", red);
+	red = NULL;
+	if (!ok)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	json_decref(policy);
+	json_decref(rem);
+	json_decref(red);
+	return NULL;
+}
+
+enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
+                              size_t *outlen, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	json_t *record = NULL, *receipt = NULL;
+	char *canon = NULL, *sig64 = NULL, *text = NULL;
+	char kid[SHA256_HEX_LEN];
+	uint8_t sig[64];
+
+	*out = NULL;
+	*outlen = 0;
+	record = transfer_record_to_json(r);
+	if (record == NULL || (canon = json_canonical(record)) == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                 "cannot encode the transfer record as JSON (a field is not UTF-8?)");
+		goto out;
+	}
+	rc = key_id_hex(key, kid, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = signature_sign(key, canon, strlen(canon), sig, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	sig64 = base64_encode(sig, sizeof(sig));
+	receipt = json_object();
+	if (receipt == NULL || !put(receipt, "key_id", json_string(kid)) ||
+	    !put(receipt, "receipt", json_integer(1)) ||
+	    json_object_set(receipt, "record", record) != 0 ||
+	    !put(receipt, "signature", json_string(sig64)) ||
+	    !put(receipt, "signature_alg", json_string("ed25519")) ||
+	    (text = json_canonical(receipt)) == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                 "cannot encode the receipt as JSON");
+		goto out;
+	}
+	size_t n = strlen(text);
+	*out = xmalloc(n + 2);
+	memcpy(*out, text, n);
+	(*out)[n] = '\n';
+	(*out)[n + 1] = '\0';
+	*outlen = n + 1;
+out:
+	free(text);
+	free(sig64);
+	free(canon);
+	json_decref(receipt);
+	json_decref(record);
+	return rc;
+}
+
+/* ---- verification ------------------------------------------------------------------------ */
+
+static bool is_hex64(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (size_t i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* A digest member: lowercase hex SHA-256, or "" (not known when the record was made). */
+static bool is_digest(const json_t *v)
+{
+	return json_is_string(v) && (json_string_length(v) == 0 || is_hex64(json_string_value(v)));
+}
+
+/* Every member of `obj` is in `allowed` (NULL-terminated); on failure names the stranger. */
+static bool only_members(const json_t *obj, const char *const *allowed, const char **stranger)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v) {
+		bool known = false;
+		(void)v;
+		for (size_t i = 0; allowed[i] != NULL && !known; i++)
+			known = strcmp(allowed[i], k) == 0;
+		if (!known) {
+			*stranger = k;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool is_uint(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
+#define FORM_FAIL(...) sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.form", __VA_ARGS__)
+
+/* The record's form: required members and their types, no unknown members. */
+static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *err)
+{
+	static const char *const members[] = {
+		"transfer_id", "time", "from", "to", "policy", "input_sha256", "output_sha256",
+		"decision", "reason", "banner", "removals", "redactions", NULL};
+	static const char *const policy_members[] = {"id", "version", "sha256", NULL};
+	static const char *const reason_members[] = {"rule", "message", "line", NULL};
+	static const char *const removal_members[] = {"location", "line", "rule", NULL};
+	static const char *const redaction_members[] = {"location", "rule", "count", NULL};
+	static const char *const strings[] = {"transfer_id", "time", "from", "to", "decision",
+	                                      NULL};
+	const char *stranger = NULL, *decision;
+	const json_t *v, *e;
+	size_t i;
+
+	if (!json_is_object(rec))
+		return FORM_FAIL("\"record\" is not an object");
+	if (!only_members(rec, members, &stranger))
+		return FORM_FAIL("unknown member \"%s\" in the record", stranger);
+	for (i = 0; strings[i] != NULL; i++)
+		if (!json_is_string(json_object_get(rec, strings[i])))
+			return FORM_FAIL("record member \"%s\" is missing or not a string",
+			                 strings[i]);
+	decision = json_string_value(json_object_get(rec, "decision"));
+	if (strcmp(decision, "released") != 0 && strcmp(decision, "refused") != 0 &&
+	    strcmp(decision, "invalid") != 0 && strcmp(decision, "error") != 0)
+		return FORM_FAIL("unknown decision \"%s\"", decision);
+
+	v = json_object_get(rec, "policy");
+	if (!json_is_object(v))
+		return FORM_FAIL("record member \"policy\" is missing or not an object");
+	if (!only_members(v, policy_members, &stranger))
+		return FORM_FAIL("unknown member \"%s\" in \"policy\"", stranger);
+	if (!json_is_string(json_object_get(v, "id")) ||
+	    !json_is_integer(json_object_get(v, "version")) ||
+	    !is_digest(json_object_get(v, "sha256")))
+		return FORM_FAIL("\"policy\" needs a string \"id\", an integer \"version\" and a "
+		                 "hex SHA-256 \"sha256\"");
+
+	if (!is_digest(json_object_get(rec, "input_sha256")))
+		return FORM_FAIL("\"input_sha256\" is missing or not a hex SHA-256");
+	v = json_object_get(rec, "output_sha256");
+	if (v != NULL && !(json_is_string(v) && is_hex64(json_string_value(v))))
+		return FORM_FAIL("\"output_sha256\" is not a hex SHA-256");
+	if (v == NULL && strcmp(decision, "released") == 0)
+		return FORM_FAIL("a released record has no \"output_sha256\"");
+
+	v = json_object_get(rec, "reason");
+	if (v != NULL) {
+		if (!json_is_object(v) || !only_members(v, reason_members, &stranger))
+			return FORM_FAIL("\"reason\" is not an object of rule, message and line");
+		e = json_object_get(v, "line");
+		if (!json_is_string(json_object_get(v, "rule")) ||
+		    !json_is_string(json_object_get(v, "message")) || (e != NULL && !is_uint(e)))
+			return FORM_FAIL("\"reason\" needs a string \"rule\", a string \"message\" "
+			                 "and an optional line number");
+	}
+	v = json_object_get(rec, "banner");
+	if (v != NULL && !json_is_string(v))
+		return FORM_FAIL("\"banner\" is not a string");
+
+	v = json_object_get(rec, "removals");
+	if (!json_is_array(v))
+		return FORM_FAIL("\"removals\" is missing or not an array");
+	json_array_foreach((json_t *)v, i, e) {
+		if (!json_is_object(e) || !only_members(e, removal_members, &stranger) ||
+		    !json_is_string(json_object_get(e, "location")) ||
+		    !is_uint(json_object_get(e, "line")) ||
+		    !json_is_string(json_object_get(e, "rule")))
+			return FORM_FAIL("removal %zu is not {location, line, rule}", i + 1);
+	}
+	v = json_object_get(rec, "redactions");
+	if (!json_is_array(v))
+		return FORM_FAIL("\"redactions\" is missing or not an array");
+	json_array_foreach((json_t *)v, i, e) {
+		if (!json_is_object(e) || !only_members(e, redaction_members, &stranger) ||
+		    !json_is_string(json_object_get(e, "location")) ||
+		    !json_is_string(json_object_get(e, "rule")) ||
+		    !is_uint(json_object_get(e, "count")))
+			return FORM_FAIL("redaction %zu is not {location, rule, count}", i + 1);
+	}
+	return SLUICE_OK;
+}
+
+enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKEY *pub,
+                              const uint8_t *report, size_t reportlen, json_t **record_out,
+                              struct sluice_error *err)
+{
+	static const char *const members[] = {"key_id", "receipt", "record", "signature",
+	                                      "signature_alg", NULL};
+	enum sluice_rc rc = SLUICE_OK;
+	json_t *root = NULL, *v, *record;
+	json_error_t jerr;
+	const char *stranger = NULL, *kid, *alg;
+	char want_kid[SHA256_HEX_LEN];
+	char *canon = NULL;
+	uint8_t *sig = NULL;
+	size_t siglen = 0;
+
+	if (record_out != NULL)
+		*record_out = NULL;
+	if (receiptlen > RECEIPT_MAX_BYTES)
+		return sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.size",
+		                   "the receipt is %zu bytes, over the limit of %u: not a receipt",
+		                   receiptlen, RECEIPT_MAX_BYTES);
+	if (receipt == NULL && receiptlen > 0)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.internal", "no receipt bytes");
+	root = json_loadb(receipt != NULL ? (const char *)receipt : "", receiptlen,
+	                  JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.json",
+		                 "the receipt is not valid JSON: %s (line %d, column %d)", jerr.text,
+		                 jerr.line, jerr.column);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		rc = FORM_FAIL("the receipt is not a JSON object");
+		goto out;
+	}
+	if (!only_members(root, members, &stranger)) {
+		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
+		goto out;
+	}
+	v = json_object_get(root, "receipt");
+	if (v == NULL) {
+		rc = FORM_FAIL("the receipt has no \"receipt\" version member");
+		goto out;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.version",
+		                 "unsupported receipt version (this verifier knows \"receipt\": 1)");
+		goto out;
+	}
+	for (size_t i = 0; members[i] != NULL; i++) {
+		if (json_object_get(root, members[i]) == NULL) {
+			rc = FORM_FAIL("the receipt has no \"%s\" member", members[i]);
+			goto out;
+		}
+	}
+	v = json_object_get(root, "signature_alg");
+	if (!json_is_string(v)) {
+		rc = FORM_FAIL("\"signature_alg\" is not a string");
+		goto out;
+	}
+	alg = json_string_value(v);
+	if (strcmp(alg, "ed25519") != 0) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.alg",
+		                 "unsupported signature algorithm \"%.64s\" (only ed25519)", alg);
+		goto out;
+	}
+	v = json_object_get(root, "key_id");
+	if (!json_is_string(v) || !is_hex64(json_string_value(v))) {
+		rc = FORM_FAIL("\"key_id\" is not a lowercase hex SHA-256");
+		goto out;
+	}
+	kid = json_string_value(v);
+	v = json_object_get(root, "signature");
+	if (!json_is_string(v) || base64_decode(json_string_value(v), &sig, &siglen) != 0 ||
+	    siglen != 64) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.signature",
+		                 "\"signature\" is not the base64 of a 64-byte Ed25519 signature");
+		goto out;
+	}
+	record = json_object_get(root, "record");
+	rc = check_record_form(record, err);
+	if (rc != SLUICE_OK)
+		goto out;
+
+	rc = key_id_hex(pub, want_kid, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	if (strcmp(kid, want_kid) != 0) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.key-id",
+		                 "the receipt was signed by key %s, but the public key given is %s",
+		                 kid, want_kid);
+		goto out;
+	}
+	canon = json_canonical(record);
+	if (canon == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                 "cannot re-serialise the record");
+		goto out;
+	}
+	if (!signature_verify(pub, canon, strlen(canon), sig, siglen)) {
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.signature",
+		                 "the signature does not match the record: the receipt was altered "
+		                 "or not signed by key %s",
+		                 want_kid);
+		goto out;
+	}
+	if (report != NULL) {
+		const char *decision = json_string_value(json_object_get(record, "decision"));
+		bool released = strcmp(decision, "released") == 0;
+		const char *named = json_string_value(
+			json_object_get(record, released ? "output_sha256" : "input_sha256"));
+		char got[SHA256_HEX_LEN];
+
+		sha256_hex(report, reportlen, got);
+		if (strcmp(got, named) != 0) {
+			rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.digest",
+			                 "the report's SHA-256 is %s, but the receipt names %s as the "
+			                 "%s (decision \"%s\"): these are not the bytes the receipt "
+			                 "is about",
+			                 got, named[0] != '\0' ? named : "(none)",
+			                 released ? "released report (output_sha256)"
+			                          : "submitted report (input_sha256)",
+			                 decision);
+			goto out;
+		}
+	}
+	if (record_out != NULL)
+		*record_out = json_incref(record);
+out:
+	free(sig);
+	free(canon);
+	json_decref(root);
+	return rc;
+}

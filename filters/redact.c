@@ -1,13 +1,1035 @@
+/*
+ * Text redaction of one flow (SPEC section 4, `redact:`); the detectors are described precisely
+ * in filters/REDACTION.md.
+ *
+ * SECURITY
+ *   Hostile data: `text` handed to redactor_apply comes from a report and may be crafted to
+ *   make a regular expression run away, to split a match, or to slip a word past a boundary.
+ *   Every match runs with PCRE2 match, depth and heap limits; reaching one fails closed
+ *   (SLUICE_ERR_INVALID_REPORT, rule "redact.match-limit"). The built-in patterns use
+ *   possessive and bounded repetitions so that the cost per starting position stays small.
+ *   Policy data: word lists and custom regexes come from the administrator's policy. Words are
+ *   escaped character by character, so a list can never inject regex syntax.
+ *   Privilege: none. redactor_new runs before the sandbox starts and compiles everything;
+ *   redactor_apply only matches and allocates (no I/O, no PCRE2 JIT: it needs executable
+ *   memory, which the sandbox refuses).
+ */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "redact.h"
 
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <pcre2.h>
 
 /* Options every custom detector is compiled with: UTF-8 text, Unicode classes, and no
  * empty-match loops in callers because matches must be non-empty (checked at match time). */
 #define CUSTOM_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP)
+/* Dirty words: Unicode case-insensitive. */
+#define WORDS_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
+/* Built-in detectors: case matters (an IBAN or an MRZ is upper case) unless the pattern says
+ * otherwise with (?i:...). */
+#define BUILTIN_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP)
+
+/* Limits of one pcre2_match call. The match limit counts backtracking steps from one
+ * starting position (PCRE2 resets it at each one); the depth limit bounds nested
+ * backtracking points; the heap limit (KiB) bounds the memory of the backtracking frames. */
+#define REDACT_MATCH_LIMIT 1000000u
+#define REDACT_DEPTH_LIMIT 10000u
+#define REDACT_HEAP_LIMIT_KIB (64u * 1024u)
+
+/* A word or phrase longer than this is refused: it bounds the recursion that writes a word
+ * list's pattern and the nesting of its groups. */
+#define WORD_MAX_BYTES 1024
+
+/* A match of no letter, mark, digit or underscore on this side. */
+#define NOT_WORD_BEFORE "(?<![\\p{L}\\p{M}\\p{N}_])"
+#define NOT_WORD_AFTER "(?![\\p{L}\\p{M}\\p{N}_])"
+
+/*
+ * email: local@domain.tld. The match may only start where a run of local-part characters
+ * starts (so a long run is scanned once, not once per character); the local part is that
+ * whole run (letters, marks, digits, . _ % + -); the domain is 1 to 126 labels of letters,
+ * digits and hyphens, each followed by a dot, then a top-level domain of 2 to 63 letters.
+ */
+static const char email_regex[] =
+	"(?<![\\p{L}\\p{M}\\p{N}._%+-])"
+	"[\\p{L}\\p{M}\\p{N}._%+-]++"
+	"@"
+	"(?:[\\p{L}\\p{M}\\p{N}-]{1,63}+\\.){1,126}"
+	"[\\p{L}\\p{M}]{2,63}";
+
+/*
+ * phone: four shapes, each starting outside any word or number and ending before any letter,
+ * digit, or separator followed by a digit. C then requires 9 to 15 digits (a "(0)" trunk
+ * marker not counted) and drops candidates that overlap an IBAN-shaped token.
+ *   international   +CC then groups: "+33 1 42 68 53 00", "+1 (202) 555-0143",
+ *                   "+44 (0)20 7946 0958", "+442079460958"
+ *   area code       "(555) 123-4567", "(020) 7946 0958"
+ *   North American  "555-123-4567", "1 555 123 4567" (one separator throughout)
+ *   trunk 0 / 00    "020 7946 0958", "01 42 68 53 00", "0049 30 12345678" (one separator)
+ */
+static const char phone_regex[] =
+	"(?<![\\p{L}\\p{M}\\p{N}_+])(?<![0-9][-./])"
+	"(?:"
+	"\\+[0-9]{1,15}+(?:[ .-]?\\([0-9]{1,4}+\\)[ .-]?[0-9]{1,15}+|[ .-][0-9]{1,15}+){0,14}+"
+	"|"
+	"\\([0-9]{2,5}+\\)[ .-]?[0-9]{2,8}+(?:[ .-][0-9]{2,8}+){0,4}+"
+	"|"
+	"(?:1[ .-])?[0-9]{3}+([ .-])[0-9]{3}+\\g{-1}[0-9]{4}+"
+	"|"
+	"0[0-9]{1,4}+([ .-])[0-9]{1,8}+(?:\\g{-1}[0-9]{1,8}+){0,6}+"
+	")"
+	"(?![\\p{L}\\p{M}\\p{N}_])(?![-./][0-9])";
+
+/*
+ * passport: a number given in context, or a machine-readable zone.
+ *   context  "passport" (also passeport, pasaporte, reisepass[nummer]; any case), optionally
+ *            followed by number/numero/num/nr/no/n°/№, separated by spaces and : # . , (
+ *            then a token of 6 to 9 ASCII letters and digits with at least one digit. Only
+ *            the token is redacted (\K).
+ *   MRZ      two lines of 44 characters of [A-Z0-9<], the first starting with P.
+ */
+static const char passport_regex[] =
+	"(?:"
+	NOT_WORD_BEFORE "(?i:passports?|passeports?|pasaportes?|reisepass(?:nummer)?)"
+	NOT_WORD_AFTER
+	"(?:[\\s:#.,(]*+(?i:number|numero|num|nr|no|n\\x{B0}|\\x{2116}))??"
+	"[\\s:#.,(]*+"
+	"\\K(?=[A-Za-z0-9]{0,8}[0-9])[A-Za-z0-9]{6,9}+" NOT_WORD_AFTER
+	"|"
+	"(?<![A-Z0-9<])P[A-Z<][A-Z<]{3}[A-Z0-9<]{39}\\r?\\n[A-Z0-9<]{44}(?![A-Z0-9<])"
+	")";
+
+/*
+ * iban: two capital letters, two check digits, then 11 to 30 capitals and digits, either
+ * written in one piece or in groups of four separated by single spaces (the last group may
+ * be shorter). C then requires the ISO 13616 mod-97 check to hold. The same pattern, without
+ * the check, is the "IBAN-shaped token" that phone candidates may not overlap.
+ */
+static const char iban_regex[] =
+	NOT_WORD_BEFORE "[A-Z]{2}[0-9]{2}"
+	"(?:[A-Z0-9]{11,30}+|(?:\\x20[A-Z0-9]{4}){2,7}(?:\\x20[A-Z0-9]{1,3})?)"
+	NOT_WORD_AFTER;
+
+enum rule_kind { RULE_WORDS, RULE_EMAIL, RULE_PHONE, RULE_PASSPORT, RULE_IBAN, RULE_CUSTOM };
+
+struct rule {
+	char *name;          /* "words:<path>" or "pattern:<name>" */
+	enum rule_kind kind;
+	pcre2_code **codes;  /* one, or several for a word list too large for one pattern */
+	size_t ncodes;
+};
+
+struct redactor {
+	struct rule *rules;  /* word lists in policy order, then patterns in policy order */
+	size_t nrules;
+	pcre2_code *iban_shape; /* when a phone rule exists: tokens phone matches may not touch */
+	pcre2_match_context *mctx;
+	char *replace_with;
+	size_t replace_len;
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* UTF-8 */
+
+/* Decodes one strictly valid UTF-8 character at s[*i] (no overlongs, no surrogates, at most
+ * U+10FFFF) and advances *i; -1 when the bytes there are not one. */
+static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
+{
+	size_t p = *i;
+	unsigned char c = s[p];
+	uint32_t v;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		*i = p + 1;
+		return 0;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 1;
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 2;
+		v = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 3;
+		v = c & 0x07;
+	} else {
+		return -1;
+	}
+	if (len - p - 1 < n)
+		return -1;
+	for (size_t k = 1; k <= n; k++) {
+		unsigned char cc = s[p + k];
+		if ((cc & 0xC0) != 0x80)
+			return -1;
+		v = (v << 6) | (cc & 0x3F);
+	}
+	if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return -1;
+	*cp = v;
+	*i = p + 1 + n;
+	return 0;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len)
+		if (utf8_next(u, len, &i, &cp) != 0)
+			return false;
+	return true;
+}
+
+static size_t utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static bool is_continuation(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* A growable string for building patterns (policy data only). */
+
+struct strbuf {
+	char *p;
+	size_t n;
+	size_t cap;
+};
+
+static void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->cap - sb->n <= n) {
+		size_t cap = sb->cap ? sb->cap : 256;
+		while (cap - sb->n <= n)
+			cap *= 2;
+		sb->p = xrealloc(sb->p, cap);
+		sb->cap = cap;
+	}
+	memcpy(sb->p + sb->n, s, n);
+	sb->n += n;
+	sb->p[sb->n] = '\0';
+}
+
+static void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Word lists: each list becomes one alternation, written as a trie so that words sharing a
+ * prefix share its matching, and so that at each point the longer continuation is tried
+ * before the word that ends there (longest first: "Operation Nightjar Team" wins over
+ * "Operation Nightjar"). */
+
+/* An atom is one character of a word (case-folded, see fold_case) or a run of whitespace. */
+#define ATOM_SPACE UINT32_MAX
+
+struct word {
+	uint32_t *atoms;
+	size_t natoms;
+};
+
+struct trie_node {
+	uint32_t atom;     /* label of the edge into this node */
+	bool terminal;     /* a word ends here */
+	size_t child;      /* first child, 0 when none (the root, index 0, is nobody's child) */
+	size_t last_child;
+	size_t sibling;    /* next sibling, 0 when none */
+};
+
+struct trie {
+	struct trie_node *nodes;
+	size_t n;
+	size_t cap;
+};
+
+/* Whitespace inside a phrase: matched by \s++ (any run of Unicode whitespace). */
+static bool is_space_cp(uint32_t cp)
+{
+	return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
+	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* A simple case folding for grouping words in the trie: ASCII, Latin-1, Greek and Cyrillic
+ * capitals to their small letters. Matching itself is PCRE2's full Unicode caseless match;
+ * folding only lets "Écu" and "écu" share a branch (a fold it misses costs a branch, never
+ * a match). */
+static uint32_t fold_case(uint32_t cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return cp + 0x20;
+	if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+		return cp + 0x20;
+	if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
+		return cp + 0x20;
+	if (cp >= 0x410 && cp <= 0x42F)
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40F)
+		return cp + 0x50;
+	return cp;
+}
+
+/* Splits a word into atoms. -1 when it is not valid UTF-8; 0 with natoms 0 when empty. */
+static int word_atoms(const char *s, struct word *w)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n = 0;
+	uint32_t cp;
+
+	w->atoms = xcalloc(len + 1, sizeof(*w->atoms));
+	w->natoms = 0;
+	while (i < len) {
+		if (utf8_next(u, len, &i, &cp) != 0)
+			return -1;
+		if (is_space_cp(cp)) {
+			if (n > 0 && w->atoms[n - 1] != ATOM_SPACE)
+				w->atoms[n++] = ATOM_SPACE;
+			continue;
+		}
+		w->atoms[n++] = fold_case(cp);
+	}
+	if (n > 0 && w->atoms[n - 1] == ATOM_SPACE)
+		n--;
+	w->natoms = n;
+	return 0;
+}
+
+static int word_cmp(const void *a, const void *b)
+{
+	const struct word *x = a, *y = b;
+	size_t n = x->natoms < y->natoms ? x->natoms : y->natoms;
+
+	for (size_t i = 0; i < n; i++)
+		if (x->atoms[i] != y->atoms[i])
+			return x->atoms[i] < y->atoms[i] ? -1 : 1;
+	return (x->natoms > y->natoms) - (x->natoms < y->natoms);
+}
+
+static size_t trie_add_node(struct trie *t, uint32_t atom)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->nodes = xrealloc(t->nodes, t->cap * sizeof(*t->nodes));
+	}
+	memset(&t->nodes[t->n], 0, sizeof(t->nodes[t->n]));
+	t->nodes[t->n].atom = atom;
+	return t->n++;
+}
+
+static void trie_insert(struct trie *t, const struct word *w)
+{
+	size_t cur = 0;
+
+	for (size_t i = 0; i < w->natoms; i++) {
+		size_t c = t->nodes[cur].child;
+		while (c != 0 && t->nodes[c].atom != w->atoms[i])
+			c = t->nodes[c].sibling;
+		if (c == 0) {
+			c = trie_add_node(t, w->atoms[i]);
+			if (t->nodes[cur].child == 0)
+				t->nodes[cur].child = c;
+			else
+				t->nodes[t->nodes[cur].last_child].sibling = c;
+			t->nodes[cur].last_child = c;
+		}
+		cur = c;
+	}
+	t->nodes[cur].terminal = true;
+}
+
+/* One atom as a literal: letters and digits as themselves, other ASCII escaped (a backslash
+ * before a non-alphanumeric character always means that character), controls as \x{..},
+ * other characters as their UTF-8 bytes. */
+static void emit_atom(struct strbuf *sb, uint32_t atom)
+{
+	char buf[16];
+	size_t n;
+
+	if (atom == ATOM_SPACE) {
+		sb_puts(sb, "\\s++");
+	} else if ((atom >= 'a' && atom <= 'z') || (atom >= 'A' && atom <= 'Z') ||
+	           (atom >= '0' && atom <= '9')) {
+		buf[0] = (char)atom;
+		sb_putn(sb, buf, 1);
+	} else if (atom >= 0x20 && atom < 0x7F) {
+		buf[0] = '\\';
+		buf[1] = (char)atom;
+		sb_putn(sb, buf, 2);
+	} else if (atom < 0x80) {
+		n = (size_t)snprintf(buf, sizeof(buf), "\\x{%x}", (unsigned)atom);
+		sb_putn(sb, buf, n);
+	} else {
+		n = utf8_encode(atom, buf);
+		sb_putn(sb, buf, n);
+	}
+}
+
+/* Writes the alternation below `idx`. Recursion depth is at most WORD_MAX_BYTES. */
+static void emit_node(const struct trie *t, size_t idx, struct strbuf *sb)
+{
+	const struct trie_node *node = &t->nodes[idx];
+	size_t c = node->child;
+
+	if (c == 0)
+		return;
+	if (t->nodes[c].sibling == 0 && !node->terminal) {
+		emit_atom(sb, t->nodes[c].atom);
+		emit_node(t, c, sb);
+		return;
+	}
+	sb_puts(sb, "(?:");
+	for (bool first = true; c != 0; c = t->nodes[c].sibling, first = false) {
+		if (!first)
+			sb_puts(sb, "|");
+		emit_atom(sb, t->nodes[c].atom);
+		emit_node(t, c, sb);
+	}
+	if (node->terminal)
+		sb_puts(sb, "|"); /* the word ending here, tried after every longer one */
+	sb_puts(sb, ")");
+}
+
+static void rule_add_code(struct rule *rule, pcre2_code *code)
+{
+	rule->codes = xrealloc(rule->codes, (rule->ncodes + 1) * sizeof(*rule->codes));
+	rule->codes[rule->ncodes++] = code;
+}
+
+static enum sluice_rc compile_error(struct sluice_error *err, enum sluice_rc rc,
+                                    const char *rule, const char *what, int errcode,
+                                    size_t erroffset)
+{
+	PCRE2_UCHAR msg[256];
+
+	if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
+		snprintf((char *)msg, sizeof(msg), "PCRE2 error %d", errcode);
+	return sluice_fail(err, rc, rule, "%s: %s at offset %zu", what, (const char *)msg,
+	                   erroffset);
+}
+
+/* Compiles words[lo, hi) (sorted) into one pattern, or into several when PCRE2 finds the
+ * pattern too large (its compiled form is limited to 64K code units). */
+static enum sluice_rc compile_word_chunk(struct rule *rule, const struct word *words,
+                                         size_t lo, size_t hi, const char *path,
+                                         struct sluice_error *err)
+{
+	struct trie t = { 0 };
+	struct strbuf sb = { 0 };
+	pcre2_code *code;
+	int errcode = 0;
+	PCRE2_SIZE erroffset = 0;
+
+	(void)trie_add_node(&t, 0);
+	for (size_t i = lo; i < hi; i++)
+		trie_insert(&t, &words[i]);
+	sb_puts(&sb, NOT_WORD_BEFORE "(?:");
+	emit_node(&t, 0, &sb);
+	sb_puts(&sb, ")" NOT_WORD_AFTER);
+	free(t.nodes);
+
+	code = pcre2_compile((PCRE2_SPTR)sb.p, sb.n, WORDS_REGEX_OPTIONS, &errcode, &erroffset,
+	                     NULL);
+	free(sb.p);
+	if (code != NULL) {
+		rule_add_code(rule, code);
+		return SLUICE_OK;
+	}
+	if (errcode == PCRE2_ERROR_PATTERN_TOO_LARGE && hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		enum sluice_rc rc = compile_word_chunk(rule, words, lo, mid, path, err);
+		if (rc != SLUICE_OK)
+			return rc;
+		return compile_word_chunk(rule, words, mid, hi, path, err);
+	}
+	char what[512];
+	snprintf(what, sizeof(what), "word list %s cannot be compiled", path);
+	return compile_error(err, SLUICE_ERR_POLICY, "redact.wordlist", what, errcode,
+	                     (size_t)erroffset);
+}
+
+static enum sluice_rc compile_wordlist(struct rule *rule, const struct policy_wordlist *wl,
+                                       struct sluice_error *err)
+{
+	const char *path = wl->path ? wl->path : "";
+	struct word *words = xcalloc(wl->nwords + 1, sizeof(*words));
+	size_t nwords = 0;
+	enum sluice_rc rc = SLUICE_OK;
+
+	for (size_t i = 0; i < wl->nwords; i++) {
+		const char *w = wl->words[i];
+		if (w == NULL)
+			continue;
+		if (strlen(w) > WORD_MAX_BYTES) {
+			rc = sluice_fail(err, SLUICE_ERR_POLICY, "redact.wordlist",
+			                 "word list %s: entry %zu is longer than %d bytes", path,
+			                 i + 1, WORD_MAX_BYTES);
+			goto out;
+		}
+		if (word_atoms(w, &words[nwords]) != 0) {
+			free(words[nwords].atoms);
+			words[nwords].atoms = NULL;
+			rc = sluice_fail(err, SLUICE_ERR_POLICY, "redact.wordlist",
+			                 "word list %s: entry %zu is not valid UTF-8", path, i + 1);
+			goto out;
+		}
+		if (words[nwords].natoms == 0) {
+			free(words[nwords].atoms);
+			words[nwords].atoms = NULL;
+			continue;
+		}
+		nwords++;
+	}
+	if (nwords == 0)
+		goto out; /* an empty list matches nothing */
+	/* Sorted, words sharing a prefix land in the same chunk when a list must be split. */
+	qsort(words, nwords, sizeof(*words), word_cmp);
+	rc = compile_word_chunk(rule, words, 0, nwords, path, err);
+out:
+	for (size_t i = 0; i < nwords; i++)
+		free(words[i].atoms);
+	free(words);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Checks in C that a regex cannot express. */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* ISO 13616: the IBAN's letters and digits in text[s, e) (spaces skipped), with the first
+ * four moved to the end and letters read as 10..35, are 1 modulo 97. */
+static bool iban_mod97_ok(const char *text, size_t s, size_t e)
+{
+	char c[34];
+	size_t n = 0;
+	unsigned r = 0;
+
+	for (size_t i = s; i < e; i++) {
+		if (text[i] == ' ')
+			continue;
+		if (n == sizeof(c))
+			return false;
+		c[n++] = text[i];
+	}
+	if (n < 15)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		char ch = c[(k + 4) % n];
+		if (is_digit(ch))
+			r = (r * 10 + (unsigned)(ch - '0')) % 97;
+		else if (ch >= 'A' && ch <= 'Z')
+			r = (r * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+		else
+			return false;
+	}
+	return r == 1;
+}
+
+/* The longest prefix of the IBAN-shaped match text[s, e), ending at the match end or before
+ * a space, that passes the check; text written after an IBAN in capitals ("... 7034 EURO")
+ * may have been taken in as a group. */
+static bool iban_accept(const char *text, size_t s, size_t e, size_t *end)
+{
+	if (iban_mod97_ok(text, s, e)) {
+		*end = e;
+		return true;
+	}
+	for (size_t i = e; i > s + 4; i--) {
+		if (text[i - 1] == ' ' && iban_mod97_ok(text, s, i - 1)) {
+			*end = i - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static unsigned phone_digits(const char *text, size_t s, size_t e)
+{
+	unsigned n = 0;
+	bool trunk_zero = false;
+
+	for (size_t i = s; i < e; i++) {
+		if (is_digit(text[i]))
+			n++;
+		if (i + 2 < e && text[i] == '(' && text[i + 1] == '0' && text[i + 2] == ')')
+			trunk_zero = true;
+	}
+	return trunk_zero ? n - 1 : n;
+}
+
+/* A phone number has 9 to 15 digits. When the match took in a following number
+ * ("+1 555 123 4567 2026-11-25"), the longest prefix ending before a space that has 9 to 15
+ * digits is the number. */
+static bool phone_accept(const char *text, size_t s, size_t e, size_t *end)
+{
+	unsigned d = phone_digits(text, s, e);
+
+	if (d >= 9 && d <= 15) {
+		*end = e;
+		return true;
+	}
+	if (d < 9)
+		return false;
+	for (size_t i = e - 1; i > s; i--) {
+		if (text[i] == ' ' && is_digit(text[i - 1])) {
+			d = phone_digits(text, s, i);
+			if (d >= 9 && d <= 15) {
+				*end = i;
+				return true;
+			}
+			if (d < 9)
+				return false;
+		}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Construction */
+
+static enum sluice_rc compile_builtin(struct rule *rule, const char *regex, pcre2_code **out,
+                                      struct sluice_error *err)
+{
+	int errcode = 0;
+	PCRE2_SIZE erroffset = 0;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED,
+	                                 BUILTIN_REGEX_OPTIONS, &errcode, &erroffset, NULL);
+
+	if (code == NULL)
+		return compile_error(err, SLUICE_ERR_INTERNAL, "redact.builtin", rule->name,
+		                     errcode, (size_t)erroffset);
+	*out = code;
+	return SLUICE_OK;
+}
+
+static char *rule_name(const char *prefix, const char *name)
+{
+	size_t a = strlen(prefix), b = strlen(name ? name : "");
+	char *s = xmalloc(a + b + 1);
+
+	memcpy(s, prefix, a);
+	memcpy(s + a, name ? name : "", b + 1);
+	return s;
+}
+
+static enum sluice_rc compile_pattern(struct redactor *r, struct rule *rule,
+                                      const struct policy_pattern *pat,
+                                      struct sluice_error *err)
+{
+	const char *regex = NULL;
+	pcre2_code *code = NULL;
+	enum sluice_rc rc;
+
+	switch (pat->kind) {
+	case PATTERN_EMAIL:
+		rule->kind = RULE_EMAIL;
+		regex = email_regex;
+		break;
+	case PATTERN_PHONE:
+		rule->kind = RULE_PHONE;
+		regex = phone_regex;
+		break;
+	case PATTERN_PASSPORT:
+		rule->kind = RULE_PASSPORT;
+		regex = passport_regex;
+		break;
+	case PATTERN_IBAN:
+		rule->kind = RULE_IBAN;
+		regex = iban_regex;
+		break;
+	case PATTERN_CUSTOM: {
+		int errcode = 0;
+		PCRE2_SIZE erroffset = 0;
+		rule->kind = RULE_CUSTOM;
+		if (pat->regex == NULL)
+			return sluice_fail(err, SLUICE_ERR_POLICY, "redact.regex",
+			                   "custom detector %s has no regex", rule->name);
+		code = pcre2_compile((PCRE2_SPTR)pat->regex, PCRE2_ZERO_TERMINATED,
+		                     CUSTOM_REGEX_OPTIONS, &errcode, &erroffset, NULL);
+		if (code == NULL) {
+			char what[512];
+			snprintf(what, sizeof(what), "custom detector %s", rule->name);
+			return compile_error(err, SLUICE_ERR_POLICY, "redact.regex", what, errcode,
+			                     (size_t)erroffset);
+		}
+		rule_add_code(rule, code);
+		return SLUICE_OK;
+	}
+	default:
+		return sluice_fail(err, SLUICE_ERR_POLICY, "redact.pattern",
+		                   "unknown detector kind %d", (int)pat->kind);
+	}
+	rc = compile_builtin(rule, regex, &code, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	rule_add_code(rule, code);
+	if (rule->kind == RULE_PHONE && r->iban_shape == NULL)
+		return compile_builtin(rule, iban_regex, &r->iban_shape, err);
+	return SLUICE_OK;
+}
+
+enum sluice_rc redactor_new(const struct policy_flow *flow, struct redactor **out,
+                            struct sluice_error *err)
+{
+	struct redactor *r = NULL;
+	enum sluice_rc rc = SLUICE_OK;
+	const char *rep;
+
+	if (flow == NULL || out == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.args", "redactor_new: no flow");
+	*out = NULL;
+	r = xcalloc(1, sizeof(*r));
+	rep = flow->replace_with ? flow->replace_with : "[REDACTED]";
+	r->replace_with = xstrdup(rep);
+	r->replace_len = strlen(rep);
+
+	r->mctx = pcre2_match_context_create(NULL);
+	if (r->mctx == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.nomem",
+		                 "cannot allocate a PCRE2 match context");
+		goto out;
+	}
+	pcre2_set_match_limit(r->mctx, REDACT_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, REDACT_DEPTH_LIMIT);
+	pcre2_set_heap_limit(r->mctx, REDACT_HEAP_LIMIT_KIB);
+
+	r->rules = xcalloc(flow->nwordlists + flow->npatterns + 1, sizeof(*r->rules));
+	for (size_t i = 0; i < flow->nwordlists; i++) {
+		struct rule *rule = &r->rules[r->nrules++];
+		rule->kind = RULE_WORDS;
+		rule->name = rule_name("words:", flow->wordlists[i].path);
+		rc = compile_wordlist(rule, &flow->wordlists[i], err);
+		if (rc != SLUICE_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < flow->npatterns; i++) {
+		struct rule *rule = &r->rules[r->nrules++];
+		rule->name = rule_name("pattern:", flow->patterns[i].name);
+		rc = compile_pattern(r, rule, &flow->patterns[i], err);
+		if (rc != SLUICE_OK)
+			goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	redactor_free(r);
+	return rc;
+}
+
+void redactor_free(struct redactor *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nrules; i++) {
+		for (size_t k = 0; k < r->rules[i].ncodes; k++)
+			pcre2_code_free(r->rules[i].codes[k]);
+		free(r->rules[i].codes);
+		free(r->rules[i].name);
+	}
+	free(r->rules);
+	pcre2_code_free(r->iban_shape);
+	pcre2_match_context_free(r->mctx);
+	free(r->replace_with);
+	free(r);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Matching */
+
+struct span {
+	size_t start;
+	size_t end;
+	size_t rule;
+};
+
+struct spans {
+	struct span *v;
+	size_t n;
+	size_t cap;
+};
+
+static void spans_push(struct spans *sp, size_t start, size_t end, size_t rule)
+{
+	if (sp->n == sp->cap) {
+		sp->cap = sp->cap ? sp->cap * 2 : 32;
+		sp->v = xrealloc(sp->v, sp->cap * sizeof(*sp->v));
+	}
+	sp->v[sp->n].start = start;
+	sp->v[sp->n].end = end;
+	sp->v[sp->n].rule = rule;
+	sp->n++;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1; /* longer first */
+	return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* Whether [s, e) overlaps one of the sorted, non-overlapping spans `ex` (cursor *k only moves
+ * forward: candidates arrive in increasing order). */
+static bool overlaps(const struct spans *ex, size_t *k, size_t s, size_t e)
+{
+	while (*k < ex->n && ex->v[*k].end <= s)
+		(*k)++;
+	return *k < ex->n && ex->v[*k].start < e;
+}
+
+static const char *limit_name(int rc)
+{
+	switch (rc) {
+	case PCRE2_ERROR_MATCHLIMIT: return "match";
+	case PCRE2_ERROR_DEPTHLIMIT: return "depth";
+	case PCRE2_ERROR_HEAPLIMIT: return "heap";
+	}
+	return "?";
+}
+
+struct scan {
+	const struct redactor *r;
+	const char *text;
+	size_t len;
+	pcre2_match_data *md;
+	struct sluice_error *err;
+};
+
+/* Every non-empty match of `code` in the text, left to right; `kind` says which check in C
+ * a candidate must pass. Accepted matches are pushed to `out` with rule index `ri`. */
+static enum sluice_rc scan_code(const struct scan *sc, const pcre2_code *code,
+                                const char *rule_name_str, enum rule_kind kind, size_t ri,
+                                const struct spans *exclude, struct spans *out)
+{
+	size_t off = 0, k = 0;
+
+	while (off <= sc->len) {
+		int m = pcre2_match(code, (PCRE2_SPTR)sc->text, sc->len, off, PCRE2_NO_UTF_CHECK,
+		                    sc->md, sc->r->mctx);
+		if (m == PCRE2_ERROR_NOMATCH)
+			break;
+		if (m == PCRE2_ERROR_MATCHLIMIT || m == PCRE2_ERROR_DEPTHLIMIT ||
+		    m == PCRE2_ERROR_HEAPLIMIT)
+			return sluice_fail(sc->err, SLUICE_ERR_INVALID_REPORT, "redact.match-limit",
+			                   "redaction rule %s reached the PCRE2 %s limit at offset %zu:"
+			                   " the text cannot be shown clean", rule_name_str,
+			                   limit_name(m), off);
+		if (m < 0) {
+			PCRE2_UCHAR msg[256];
+			if (pcre2_get_error_message(m, msg, sizeof(msg)) < 0)
+				snprintf((char *)msg, sizeof(msg), "PCRE2 error %d", m);
+			return sluice_fail(sc->err, m == PCRE2_ERROR_NOMEMORY ? SLUICE_ERR_INTERNAL :
+			                   SLUICE_ERR_INVALID_REPORT, "redact.match",
+			                   "redaction rule %s failed at offset %zu: %s", rule_name_str,
+			                   off, (const char *)msg);
+		}
+
+		const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+		size_t s = ov[0], e = ov[1], end = e;
+		bool accept = true;
+
+		if (e <= s || e > sc->len) {
+			/* Empty (or \K past the end): not a redaction; move one character on. */
+			size_t next = e > off && e <= sc->len ? e : off + 1;
+			while (next < sc->len && is_continuation((unsigned char)sc->text[next]))
+				next++;
+			off = next;
+			continue;
+		}
+		if (kind == RULE_PHONE)
+			accept = phone_accept(sc->text, s, e, &end) &&
+			         !(exclude != NULL && overlaps(exclude, &k, s, end));
+		else if (kind == RULE_IBAN)
+			accept = iban_accept(sc->text, s, e, &end);
+		if (accept) {
+			/* A custom pattern may split a character (\C): widen to whole characters. */
+			while (s > 0 && is_continuation((unsigned char)sc->text[s]))
+				s--;
+			while (end < sc->len && is_continuation((unsigned char)sc->text[end]))
+				end++;
+			spans_push(out, s, end, ri);
+			off = end;
+		} else {
+			off = e;
+		}
+	}
+	return SLUICE_OK;
+}
+
+/* Matches of one rule counted as the leftmost-longest non-overlapping ones among out[from..]
+ * (for one pattern, simply their number; a split word list may find a phrase twice). */
+static unsigned count_rule(struct spans *sp, size_t from)
+{
+	size_t n = sp->n - from, last_end = 0;
+	unsigned count = 0;
+
+	qsort(sp->v + from, n, sizeof(*sp->v), span_cmp);
+	for (size_t i = from; i < sp->n; i++) {
+		if (count > 0 && sp->v[i].start < last_end)
+			continue;
+		last_end = sp->v[i].end;
+		if (count < UINT_MAX)
+			count++;
+	}
+	return count;
+}
+
+/* Merges overlapping and touching spans of sp (sorted) in place; returns how many remain and
+ * sets *covered to the bytes they cover. */
+static size_t merge_spans(struct spans *sp, size_t *covered)
+{
+	size_t nmerged = 0;
+
+	*covered = 0;
+	for (size_t i = 0; i < sp->n;) {
+		size_t s = sp->v[i].start, e = sp->v[i].end;
+		for (i++; i < sp->n && sp->v[i].start <= e; i++)
+			if (sp->v[i].end > e)
+				e = sp->v[i].end;
+		sp->v[nmerged].start = s;
+		sp->v[nmerged].end = e;
+		nmerged++;
+		*covered += e - s;
+	}
+	sp->n = nmerged;
+	return nmerged;
+}
+
+enum sluice_rc redactor_apply(const struct redactor *r, const char *text, size_t len,
+                              char **out, size_t *outlen, redact_hit_fn on_hit, void *arg,
+                              struct sluice_error *err)
+{
+	struct spans found = { 0 }, ibans = { 0 };
+	bool ibans_done = false;
+	unsigned *counts = NULL;
+	pcre2_match_data *md = NULL;
+	enum sluice_rc rc = SLUICE_OK;
+	char *buf = NULL;
+	struct scan sc;
+	size_t nmerged, covered, kept, total, pos = 0, prev = 0;
+
+	if (out == NULL || outlen == NULL || r == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.args",
+		                   "redactor_apply: no redactor or no output");
+	*out = NULL;
+	*outlen = 0;
+	if (len == 0)
+		return SLUICE_OK;
+	if (text == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.args", "redactor_apply: no text");
+	/* Checked once here, so that PCRE2 need not check the whole text at every match. */
+	if (!utf8_valid(text, len))
+		return sluice_fail(err, SLUICE_ERR_INVALID_REPORT, "redact.utf8",
+		                   "text to redact is not valid UTF-8");
+
+	md = pcre2_match_data_create(1, NULL);
+	if (md == NULL)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.nomem",
+		                   "cannot allocate PCRE2 match data");
+	sc = (struct scan){ r, text, len, md, err };
+	counts = xcalloc(r->nrules + 1, sizeof(*counts));
+
+	/* Every rule on the original text, in rule order. */
+	for (size_t ri = 0; ri < r->nrules; ri++) {
+		const struct rule *rule = &r->rules[ri];
+		size_t from = found.n;
+
+		if (rule->kind == RULE_PHONE && r->iban_shape != NULL && !ibans_done) {
+			rc = scan_code(&sc, r->iban_shape, rule->name, RULE_WORDS, ri, NULL, &ibans);
+			if (rc != SLUICE_OK)
+				goto out;
+			ibans_done = true;
+		}
+		for (size_t c = 0; c < rule->ncodes; c++) {
+			rc = scan_code(&sc, rule->codes[c], rule->name, rule->kind, ri,
+			               rule->kind == RULE_PHONE ? &ibans : NULL, &found);
+			if (rc != SLUICE_OK)
+				goto out;
+		}
+		if (found.n > from)
+			counts[ri] = count_rule(&found, from);
+	}
+	if (found.n == 0)
+		goto out;
+
+	qsort(found.v, found.n, sizeof(*found.v), span_cmp);
+	nmerged = merge_spans(&found, &covered);
+	kept = len - covered;
+	if (r->replace_len != 0 && nmerged > (SIZE_MAX - kept - 1) / r->replace_len) {
+		rc = sluice_fail(err, SLUICE_ERR_INVALID_REPORT, "redact.too-large",
+		                 "redacted text would be too large");
+		goto out;
+	}
+	total = kept + nmerged * r->replace_len;
+	buf = xmalloc(total + 1);
+	for (size_t i = 0; i < nmerged; i++) {
+		memcpy(buf + pos, text + prev, found.v[i].start - prev);
+		pos += found.v[i].start - prev;
+		memcpy(buf + pos, r->replace_with, r->replace_len);
+		pos += r->replace_len;
+		prev = found.v[i].end;
+	}
+	memcpy(buf + pos, text + prev, len - prev);
+	pos += len - prev;
+	buf[pos] = '\0';
+	if (pos != total)
+		SLUICE_BUG("redaction output size mismatch");
+
+	if (on_hit != NULL)
+		for (size_t ri = 0; ri < r->nrules; ri++)
+			if (counts[ri] > 0)
+				on_hit(arg, r->rules[ri].name, counts[ri]);
+	*out = buf;
+	*outlen = total;
+	buf = NULL;
+out:
+	free(buf);
+	free(counts);
+	free(found.v);
+	free(ibans.v);
+	pcre2_match_data_free(md);
+	return rc;
+}
 
 int redact_regex_check(const char *regex, char *why, size_t whylen)
 {

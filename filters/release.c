@@ -198,12 +198,13 @@ static bool attr_is_ism(xmlAttrPtr a)
 	return a->ns != NULL && xmlStrEqual(a->ns->href, (const xmlChar *)ISM_NS);
 }
 
+/* Portions are found from their element in O(1): release_filter stores index + 1 in the
+ * element's _private field (libxml2 leaves it to applications). */
 static int portion_index(const struct filter *f, xmlNodePtr n)
 {
-	for (size_t i = 0; i < f->doc.nportions; i++)
-		if (f->doc.portions[i].node == n)
-			return (int)i;
-	return -1;
+	intptr_t i = (intptr_t)n->_private - 1;
+	return (i >= 0 && (size_t)i < f->doc.nportions && f->doc.portions[i].node == n) ? (int)i
+	                                                                                 : -1;
 }
 
 static void set_outcome(struct filter *f, enum release_decision d, const struct sluice_error *e)
@@ -381,8 +382,9 @@ static bool redact_tree(struct filter *f, xmlNodePtr n)
 	for (; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (n->ns != NULL && xmlStrEqual(n->ns->href, (const xmlChar *)SLUICE_WITHHELD_NS))
-			continue;
+		int pi = portion_index(f, n);
+		if (pi >= 0 && f->removed[pi])
+			continue; /* withheld: never redacted, never released */
 		char *loc = NULL;
 		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
 			if (attr_is_ism(a) && ism_attribute_is_marking(a->name))
@@ -483,6 +485,8 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		goto out;
 	}
 	f.removed = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.removed));
+	for (size_t i = 0; i < f.doc.nportions; i++)
+		f.doc.portions[i].node->_private = (void *)(intptr_t)(i + 1);
 	if (!check_refuse_caveats(&f) || !decide_portions(&f))
 		goto out;
 	bool outside_kept = false;
@@ -497,12 +501,13 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 			kept[nkept++] = &f.doc.portions[i];
 	if (outside_kept)
 		kept[nkept++] = &f.doc.banner;
+	/* Redact before removing, so that locations name elements as the sender's copy has them. */
+	if (!redact_tree(&f, xmlDocGetRootElement(doc)))
+		goto out;
 	apply_removals(&f);
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		if (f.removed[i])
 			f.doc.portions[i].node = NULL;
-	if (!redact_tree(&f, xmlDocGetRootElement(doc)))
-		goto out;
 	ism_remark(&f.doc, kept, nkept, req->policy, &new_banner, &out->banner);
 	have_banner_label = true;
 	char why[512];

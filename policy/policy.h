@@ -74,7 +74,7 @@ struct policy_limits {
 };
 
 struct policy {
-	char *path;
+	char *path;        /* the file (or name) it was loaded from */
 	char *id;
 	long version;
 	char *profile;     /* "ism" */
@@ -90,15 +90,33 @@ struct policy {
 	char sha256_hex[65];
 };
 
-/* Loads and checks the policy at `path`. Word-list files are resolved against the policy's
- * folder. Every error is SLUICE_ERR_POLICY (exit 78) with file:line:column in `err`, except an
- * unreadable policy file (SLUICE_ERR_IO... reported as policy error too: the policy cannot be
- * used). A policy file writable by group or others is refused. */
+/* Bounds of the loader: a policy file and each word list it names are read up to these sizes;
+ * YAML collections nest at most POLICY_MAX_NESTING deep. */
+#define POLICY_FILE_MAX_BYTES (1024u * 1024u)
+#define POLICY_WORDLIST_MAX_BYTES (1024u * 1024u)
+#define POLICY_MAX_NESTING 16
+
+/* Loads and checks the policy file at `path`; on success *out is a new policy (policy_free).
+ * Word-list files and the schema resolve against the policy's folder. Every error is
+ * SLUICE_ERR_POLICY (exit 78) with a stable rule and, for the policy's content,
+ * file:line:column in `err`; an unreadable policy file is a policy error too ("policy.read"):
+ * the policy cannot be used. A policy file writable by group or others is refused
+ * ("policy.permissions"), as is one over POLICY_FILE_MAX_BYTES ("policy.too-large"). */
 enum sluice_rc policy_load(const char *path, struct policy **out, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+/* Parses a policy from `len` bytes of memory (the fuzz target's entry, and policy_load's
+ * second half). `name` is the file named in error messages and stored as `path`; word-list
+ * paths and the schema resolve against `base_dir`. `sha256` is the digest of these bytes.
+ * Same errors as policy_load, without the file checks. */
+enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t len,
+                                  const char *base_dir, struct policy **out,
+                                  struct sluice_error *err) SLUICE_MUST_CHECK;
+/* Frees everything the policy owns; NULL is fine. */
 void policy_free(struct policy *p);
 
+/* The domain called `name`, or NULL. */
 const struct policy_domain *policy_domain_find(const struct policy *p, const char *name);
+/* The caveat rule for `token`, or NULL when the policy declares none. */
 const struct policy_caveat *policy_caveat_find(const struct policy *p, const char *token);
 /* The first flow from `from` whose `to` names `to`, or NULL (default deny). */
 const struct policy_flow *policy_flow_find(const struct policy *p, const char *from,

@@ -87,6 +87,11 @@ static void releases_with_withholding_redaction_and_remarking(void **state)
 	assert_false(output_has(&r, "CANARY-COMMENT-1"));
 	assert_true(output_has(&r, "informant [REDACTED] confirmed"));
 	assert_int_equal(r.nredactions, 2);
+	/* locations name elements as they are in the sender's copy, before withholding */
+	assert_string_equal(r.redactions[0].location, "/CaseReport/Summary/text()");
+	assert_string_equal(r.redactions[0].rule, "words:words.txt");
+	assert_string_equal(r.redactions[1].location, "/CaseReport/Detail[1]/text()");
+	assert_string_equal(r.redactions[1].rule, "pattern:email");
 	/* banner recomputed: C, and NF left with its portion */
 	assert_true(output_has(&r, "ism:classification=\"C\""));
 	assert_false(output_has(&r, "ism:disseminationControls=\"NF\""));
@@ -219,18 +224,22 @@ static void marker_none_removes_silently(void **state)
 {
 	(void)state;
 	struct release_result r;
-	const char *xml = OPEN "ism:classification=\"S\" ism:ownerProducer=\"USA\" "
+	const char *xml = OPEN "ism:classification=\"TS\" ism:ownerProducer=\"USA\" "
 	                  "ism:releasableTo=\"USA FRA\" ism:disseminationControls=\"REL\">"
 	                  "<a ism:classification=\"S\" ism:ownerProducer=\"USA\" "
 	                  "ism:releasableTo=\"USA FRA\" ism:disseminationControls=\"REL\">ok</a>"
 	                  "<b ism:classification=\"S\" ism:ownerProducer=\"USA\" "
-	                  "ism:releasableTo=\"USA FRA GBR\" ism:disseminationControls=\"REL\">"
-	                  "<c ism:classification=\"S\" ism:ownerProducer=\"USA\">CANARY</c></b>"
-	                  "</CaseReport>";
+	                  "ism:releasableTo=\"USA FRA GBR\" ism:disseminationControls=\"REL\">b"
+	                  "<c ism:classification=\"TS\" ism:ownerProducer=\"USA\" "
+	                  "ism:releasableTo=\"USA FRA\" ism:disseminationControls=\"REL\">"
+	                  "CANARY</c></b></CaseReport>";
 	run("police", "fra", xml, &r);
 	assert_int_equal(r.decision, RELEASE_RELEASED);
 	assert_false(output_has(&r, "CANARY"));
 	assert_false(output_has(&r, "withheld"));
+	assert_int_equal(r.nremovals, 1);
+	assert_string_equal(r.removals[0].location, "/CaseReport/b/c");
+	assert_string_equal(r.banner, "S//REL TO USA, FRA");
 	release_result_free(&r);
 }
 

@@ -1,0 +1,81 @@
+# Helpers shared by the end-to-end tests tests/cli/test_*.sh (sourced, not run; not a test).
+#
+# A test is run as `bash tests/cli/test_X.sh PATH/TO/sluice` with SLUICE_SOURCE (the repository
+# root) and SLUICE_FIXTURES (tests/fixtures) in the environment; both default to this checkout.
+# It prints one line per check, "ok - ..." or "not ok - ...", then exactly one line
+# "N passed, M failed", and exits non-zero when any check failed.
+# shellcheck shell=bash
+
+set -u
+umask 022 # the gateway refuses a policy file writable by group or others
+
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+	echo "usage: bash $0 PATH/TO/sluice" >&2
+	exit 64
+fi
+SLUICE=$1
+case $SLUICE in /*) ;; *) SLUICE=$PWD/$SLUICE ;; esac
+
+CLI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SLUICE_SOURCE=${SLUICE_SOURCE:-$(cd "$CLI_DIR/../.." && pwd)}
+SLUICE_FIXTURES=${SLUICE_FIXTURES:-$SLUICE_SOURCE/tests/fixtures}
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+PASSED=0
+FAILED=0
+ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	if [ "$FAILED" -eq 0 ]; then exit 0; else exit 1; fi
+}
+
+require_tools() {
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			not_ok "required tool '$t' is installed"
+			finish
+		fi
+	done
+	if [ ! -x "$SLUICE" ]; then
+		not_ok "sluice binary exists and is executable: $SLUICE"
+		finish
+	fi
+}
+
+# make_keys DIR NAME: DIR/NAME.key (PKCS#8 Ed25519) and DIR/NAME.pub, as SPEC section 6 says.
+make_keys() {
+	openssl genpkey -algorithm ed25519 -out "$1/$2.key" 2>/dev/null &&
+		openssl pkey -in "$1/$2.key" -pubout -out "$1/$2.pub" 2>/dev/null
+}
+
+# sl ARGS...: runs sluice, stdout to $W/sl.out, stderr to $W/sl.err, exit code in $RC.
+RC=0
+sl() {
+	RC=0
+	"$SLUICE" "$@" >"$W/sl.out" 2>"$W/sl.err" || RC=$?
+}
+
+# receipt_field RECEIPT JQ_EXPR: prints the value, or nothing when the receipt is missing/bad.
+receipt_field() {
+	jq -r "$2" "$1" 2>/dev/null
+}
+
+# Number of transfer records in an audit log (JSON Lines, one object a line).
+audit_transfers() {
+	jq -r 'select(.type == "transfer") | .seq' "$1" 2>/dev/null | wc -l | tr -d ' '
+}
+
+# xml_root_attr FILE LOCALNAME: value of an attribute of the root element (any namespace).
+xml_root_attr() {
+	xmllint --nonet --xpath "string(/*/@*[local-name()='$2'])" "$1" 2>/dev/null
+}
