@@ -60,16 +60,25 @@ struct auditlog;
  * (flock), held until close. Reads the tail to continue the chain; a torn last line left by
  * a crash (no final newline) is cut off, and the next checkpoint records that it was.
  * SLUICE_ERR_IO when the file cannot be opened or locked, SLUICE_ERR_VERIFY when its last
- * complete line is not a valid log line. `key` signs checkpoints; the log keeps a reference. */
+ * complete line is not a valid log line. `key` signs checkpoints; the log keeps a reference.
+ * The tail is read backwards in chunks, only as far as the last checkpoint (whose "records"
+ * gives the count so far); the lines passed on the way must chain (seq and prev), or the open
+ * fails with SLUICE_ERR_VERIFY ("audit.chain") rather than extend a damaged log. A symbolic
+ * link is not followed (O_NOFOLLOW). Another writer's lock is waited for up to
+ * AUDITLOG_LOCK_WAIT_MS. */
 enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **out,
                              struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* Appends one transfer record (not copied; not modified) and fsyncs before returning. Writes
- * a checkpoint after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines. */
+ * a checkpoint after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines. The record must be a
+ * JSON object (else SLUICE_ERR_INTERNAL, "audit.record") whose line stays under 16 MiB
+ * ("audit.too-large"). After a failed write the partial line is cut off again and every later
+ * append fails ("audit.broken"). */
 enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
                                struct sluice_error *err) SLUICE_MUST_CHECK;
 
-/* Writes a final checkpoint, fsyncs, unlocks and frees. `log` may be NULL. */
+/* Writes a final checkpoint (unless the log already ends with one), fsyncs, unlocks and
+ * frees, even when writing the checkpoint fails. `log` may be NULL. */
 enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 
@@ -85,7 +94,9 @@ struct auditlog_verify_result {
  * consecutive, every prev the hash of the line before, every checkpoint signed by `pub`,
  * and the log ending with a checkpoint (otherwise the records after the last checkpoint could
  * have been cut off or added unsigned). SLUICE_OK when all holds; SLUICE_ERR_VERIFY with
- * res->bad_line and res->why otherwise; SLUICE_ERR_IO when it cannot be read. */
+ * res->bad_line and res->why otherwise; SLUICE_ERR_IO when it cannot be read;
+ * SLUICE_ERR_POLICY ("key.type") when `pub` is not an Ed25519 key. Lines are read through a
+ * bounded reader (at most 16 MiB each), never loaded whole. */
 enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
                                struct auditlog_verify_result *res, struct sluice_error *err)
 	SLUICE_MUST_CHECK;

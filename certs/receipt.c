@@ -384,10 +384,7 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 		rc = FORM_FAIL("the receipt is not a JSON object");
 		goto out;
 	}
-	if (!only_members(root, members, &stranger)) {
-		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
-		goto out;
-	}
+	/* The version first: a later version may have other members. */
 	v = json_object_get(root, "receipt");
 	if (v == NULL) {
 		rc = FORM_FAIL("the receipt has no \"receipt\" version member");
@@ -396,6 +393,10 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 	if (!json_is_integer(v) || json_integer_value(v) != 1) {
 		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.version",
 		                 "unsupported receipt version (this verifier knows \"receipt\": 1)");
+		goto out;
+	}
+	if (!only_members(root, members, &stranger)) {
+		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
 		goto out;
 	}
 	for (size_t i = 0; members[i] != NULL; i++) {

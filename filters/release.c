@@ -246,6 +246,22 @@ static bool check_refuse_caveats(struct filter *f)
 	return true;
 }
 
+/* Whether content marked `m` may go to the destination: the label's access check, and no
+ * token whose caveat says `action: withhold`. On false, `why` names the rule. */
+static bool marking_admits(const struct filter *f, const struct ism_marking *m, char *why,
+                           size_t whylen)
+{
+	const struct policy_domain *dst = f->req->destination;
+	const char *token = NULL;
+	if (!label_access_check(&m->label, f->scheme, dst->clearance, &dst->holds, why, whylen))
+		return false;
+	if (ism_marking_has_action(m, f->req->policy, CAVEAT_WITHHOLD, &token)) {
+		snprintf(why, whylen, "caveat %s: action withhold", token);
+		return false;
+	}
+	return true;
+}
+
 /* Decides every portion; withholds (records) or refuses. */
 static bool decide_portions(struct filter *f)
 {
@@ -258,14 +274,7 @@ static bool decide_portions(struct filter *f)
 			f->removed[i] = true; /* goes with its enclosing portion */
 			continue;
 		}
-		const char *token = NULL;
-		bool ok = label_access_check(&m->label, f->scheme, dst->clearance, &dst->holds, why,
-		                             sizeof(why));
-		if (ok && ism_marking_has_action(m, f->req->policy, CAVEAT_WITHHOLD, &token)) {
-			snprintf(why, sizeof(why), "caveat %s: action withhold", token);
-			ok = false;
-		}
-		if (ok)
+		if (marking_admits(f, m, why, sizeof(why)))
 			continue;
 		if (f->req->flow->portions == PORTIONS_REFUSE)
 			return refuse(f, "portion.refuse", m->line,
@@ -303,9 +312,7 @@ static bool decide_outside(struct filter *f, xmlNodePtr n, bool *kept, int *deci
 			if (*decided_ok < 0) {
 				char why[400];
 				const struct policy_domain *dst = f->req->destination;
-				*decided_ok = label_access_check(&f->doc.banner.label, f->scheme,
-				                                 dst->clearance, &dst->holds, why,
-				                                 sizeof(why)) ? 1 : 0;
+				*decided_ok = marking_admits(f, &f->doc.banner, why, sizeof(why)) ? 1 : 0;
 				if (!*decided_ok && f->req->flow->portions == PORTIONS_REFUSE)
 					return refuse(f, "outside.refuse", (unsigned)xmlGetLineNo(n),
 					              "content outside portions in <%s> carries the banner's "

@@ -321,6 +321,13 @@ enum sluice_rc xml_intake_parse(const uint8_t *data, size_t len, const struct xm
 		return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "xml.utf8", NULL,
 		                      line_of_offset(data, bad), 0,
 		                      "invalid UTF-8 at byte offset %zu", bad);
+	/* NUL is never a legal XML character; libxml2 would take a trailing one for the end of
+	 * input and accept whatever follows the root. */
+	const uint8_t *nul = memchr(data, '\0', len);
+	if (nul != NULL)
+		return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "xml.nul", NULL,
+		                      line_of_offset(data, (size_t)(nul - data)), 0,
+		                      "NUL byte at offset %zu", (size_t)(nul - data));
 	if (check_declared_encoding(data, len, err) != 0)
 		return SLUICE_ERR_INVALID_REPORT;
 

@@ -64,6 +64,7 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 	if (sbuf_get_cstring(&b, &message, sizeof(out->error.message) - 1) ||
 	    sbuf_get_u32(&b, &line)) {
 		free(rule);
+		free(message);
 		rc = malformed(err, "bad message");
 		goto out;
 	}

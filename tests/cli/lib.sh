@@ -4,7 +4,7 @@
 # root) and SLUICE_FIXTURES (tests/fixtures) in the environment; both default to this checkout.
 # It prints one line per check, "ok - ..." or "not ok - ...", then exactly one line
 # "N passed, M failed", and exits non-zero when any check failed.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # RC, W... are read by the tests that source this
 
 set -u
 umask 022 # the gateway refuses a policy file writable by group or others
@@ -69,6 +69,18 @@ sl() {
 receipt_field() {
 	jq -r "$2" "$1" 2>/dev/null
 }
+
+# lacks GREP_ARGS... FILES: true when grep finds nothing (the files lack the pattern).
+lacks() { ! grep -q "$@"; }
+
+# absent FILE...: none of the files exists.
+absent() {
+	local f
+	for f in "$@"; do [ ! -e "$f" ] || return 1; done
+}
+
+# between N LOW HIGH: LOW <= N <= HIGH.
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # Number of transfer records in an audit log (JSON Lines, one object a line).
 audit_transfers() {

@@ -220,6 +220,31 @@ static void outside_content_carries_the_banner(void **state)
 	release_result_free(&r);
 }
 
+static void outside_content_follows_banner_withhold_caveats(void **state)
+{
+	(void)state;
+	struct release_result r;
+	/* police may see C and LES, but PR is withheld everywhere: the root's attribute carries
+	 * the banner's PR and must go, and PR must leave the banner with its portion */
+	const char *xml = OPEN "ism:classification=\"C\" ism:ownerProducer=\"USA\" "
+	                  "ism:disseminationControls=\"PR\" reportId=\"CANARY-ROOT-ATTR\">"
+	                  "<a ism:classification=\"C\" ism:ownerProducer=\"USA\">seizure</a>"
+	                  "<b ism:classification=\"C\" ism:ownerProducer=\"USA\" "
+	                  "ism:disseminationControls=\"PR\">CANARY-PR</b></CaseReport>";
+	run("hq", "police", xml, &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_false(output_has(&r, "CANARY-ROOT-ATTR"));
+	assert_false(output_has(&r, "CANARY-PR"));
+	assert_false(output_has(&r, "ism:disseminationControls=\"PR\""));
+	assert_string_equal(r.banner, "C");
+	assert_int_equal(r.nremovals, 2);
+	assert_string_equal(r.removals[0].rule, "caveat PR: action withhold");
+	assert_string_equal(r.removals[1].location, "/CaseReport");
+	assert_string_equal(r.removals[1].rule,
+	                    "outside portions, banner label: caveat PR: action withhold");
+	release_result_free(&r);
+}
+
 static void marker_none_removes_silently(void **state)
 {
 	(void)state;
@@ -307,6 +332,7 @@ int main(void)
 		cmocka_unit_test(releasability_to_partner),
 		cmocka_unit_test(nested_portion_goes_with_parent),
 		cmocka_unit_test(outside_content_carries_the_banner),
+		cmocka_unit_test(outside_content_follows_banner_withhold_caveats),
 		cmocka_unit_test(marker_none_removes_silently),
 		cmocka_unit_test(recomputed_banner_must_admit_destination),
 		cmocka_unit_test(invalid_reports_are_invalid),

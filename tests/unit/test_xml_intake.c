@@ -115,6 +115,13 @@ static void refuses_malformed(void **state)
 	const char nul[] = "<r>a\0b</r>";
 	assert_int_equal(xml_intake_parse((const uint8_t *)nul, sizeof(nul) - 1, &limits, &doc,
 	                                  &err), SLUICE_ERR_INVALID_REPORT);
+	assert_string_equal(err.rule, "xml.nul");
+	assert_null(doc);
+	/* a NUL after the root must not end the input early and pass */
+	const char trailing[] = "<r>a</r>\n\0";
+	assert_int_equal(xml_intake_parse((const uint8_t *)trailing, sizeof(trailing) - 1, &limits,
+	                                  &doc, &err), SLUICE_ERR_INVALID_REPORT);
+	assert_string_equal(err.rule, "xml.nul");
 	assert_null(doc);
 }
 
