@@ -20,6 +20,10 @@ void sluice_error_clear(struct sluice_error *err)
 
 static enum sluice_rc vfail(struct sluice_error *err, enum sluice_rc rc, const char *rule,
                             const char *file, unsigned line, unsigned column,
+                            const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+static enum sluice_rc vfail(struct sluice_error *err, enum sluice_rc rc, const char *rule,
+                            const char *file, unsigned line, unsigned column,
                             const char *fmt, va_list ap)
 {
 	if (err == NULL)

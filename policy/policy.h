@@ -26,14 +26,14 @@ struct policy_caveat {
 	char *token;
 	enum caveat_action action;
 	struct strset requires; /* for CAVEAT_REQUIRES */
-	unsigned line;
+	unsigned line;          /* of its token in the policy file */
 };
 
 struct policy_domain {
 	char *name;
 	int clearance; /* level in the profile's classification scheme */
 	struct strset holds;
-	unsigned line;
+	unsigned line; /* of its name in the policy file */
 };
 
 enum portions_mode { PORTIONS_REDACT, PORTIONS_REFUSE };
@@ -64,7 +64,7 @@ struct policy_flow {
 	struct policy_pattern *patterns;
 	size_t npatterns;
 	char *replace_with; /* default "[REDACTED]" */
-	unsigned line;
+	unsigned line;      /* where the flow's mapping starts in the policy file */
 };
 
 struct policy_limits {

@@ -110,6 +110,7 @@ struct loader {
 	const struct classification_scheme *scheme;
 	struct flow_pair *pairs;
 	size_t npairs, cappairs;
+	const struct policy_domain **domain_index; /* sorted by name, for flows */
 };
 
 /* A printable, bounded copy of a policy value for messages: control characters become '?'
@@ -120,21 +121,31 @@ struct shown {
 
 static struct shown show(const char *value)
 {
+	const unsigned char *v = (const unsigned char *)value;
 	struct shown out;
-	size_t i = 0;
+	size_t i = 0, o = 0;
 
-	for (; value[i] != '\0' && i < sizeof(out.s) - 4; i++) {
-		unsigned char c = (unsigned char)value[i];
-		out.s[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	while (v[i] != '\0' && o < sizeof(out.s) - 4) {
+		if (v[i] < 0x20 || v[i] == 0x7f) {
+			out.s[o++] = '?';
+			i++;
+		} else if (v[i] == 0xc2 && v[i + 1] >= 0x80 && v[i + 1] <= 0x9f) {
+			out.s[o++] = '?'; /* a C1 control such as CSI */
+			i += 2;
+		} else {
+			out.s[o++] = (char)v[i++];
+		}
 	}
-	if (value[i] != '\0') {
-		/* Do not cut a UTF-8 sequence in half. */
-		while (i > 0 && ((unsigned char)out.s[i] & 0xc0) == 0x80)
+	if (v[i] != '\0') {
+		/* Do not cut a UTF-8 sequence in half: its bytes were copied one to one. */
+		while (o > 0 && (v[i] & 0xc0) == 0x80) {
+			o--;
 			i--;
-		memcpy(out.s + i, "...", 3);
-		i += 3;
+		}
+		memcpy(out.s + o, "...", 3);
+		o += 3;
 	}
-	out.s[i] = '\0';
+	out.s[o] = '\0';
 	return out;
 }
 
@@ -153,7 +164,8 @@ static enum sluice_rc fail_at(struct loader *L, unsigned line, unsigned column, 
 	return sluice_fail_at(L->err, SLUICE_ERR_POLICY, rule, L->name, line, column, "%s", msg);
 }
 
-#define fail_node(L, node, rule, ...) fail_at((L), (node)->line, (node)->column, (rule), __VA_ARGS__)
+#define fail_node(L, node, rule, ...) \
+	fail_at((L), (node)->line, (node)->column, (rule), __VA_ARGS__)
 
 static unsigned mark_line(yaml_mark_t m)
 {
@@ -210,54 +222,68 @@ static enum sluice_rc syntax_error(struct loader *L, const yaml_parser_t *parser
 /* ---------------------------------------------------------------------------------------- */
 /* Pass 1: events to tree                                                                   */
 
-struct keyref {
-	const struct ynode *key;
-	size_t order;
+/* A name and where it was written, to find duplicates by sorting: O(n log n) however many
+ * names a hostile policy lists. */
+struct nameref {
+	const char *name;
+	const struct ynode *at;
+	size_t order; /* document order */
 };
 
-static int keyref_cmp(const void *a, const void *b)
+static int nameref_cmp(const void *a, const void *b)
 {
-	const struct keyref *x = a, *y = b;
-	int c = strcmp(x->key->value, y->key->value);
+	const struct nameref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 	if (c != 0)
 		return c;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Refuses a mapping with a key written twice (libyaml keeps both). Sorting keeps this
- * O(n log n) on a hostile mapping with many keys; the duplicate reported is the first one in
- * document order. */
+/* Sorts `refs`. When a name occurs twice, *again is the second occurrence that comes first in
+ * document order and *first the occurrence before it; false when all names differ. */
+static bool first_duplicate(struct nameref *refs, size_t n, const struct nameref **first,
+                            const struct nameref **again)
+{
+	*first = *again = NULL;
+	if (n < 2)
+		return false;
+	qsort(refs, n, sizeof(*refs), nameref_cmp);
+	for (size_t i = 0; i + 1 < n; i++) {
+		/* Only the first two of each group of equal names. */
+		if (strcmp(refs[i].name, refs[i + 1].name) != 0)
+			continue;
+		if (i > 0 && strcmp(refs[i - 1].name, refs[i].name) == 0)
+			continue;
+		if (*again == NULL || refs[i + 1].order < (*again)->order) {
+			*first = &refs[i];
+			*again = &refs[i + 1];
+		}
+	}
+	return *again != NULL;
+}
+
+/* Refuses a mapping with a key written twice (libyaml keeps both). */
 static enum sluice_rc mapping_check_duplicates(struct loader *L, const struct ynode *map)
 {
-	size_t nkeys = map->n / 2, best = SIZE_MAX;
-	const struct ynode *first = NULL, *again = NULL;
-	struct keyref *refs;
+	size_t nkeys = map->n / 2;
+	const struct nameref *first, *again;
+	struct nameref *refs;
+	enum sluice_rc rc = SLUICE_OK;
 
 	if (nkeys < 2)
 		return SLUICE_OK;
 	refs = xmalloc(nkeys * sizeof(*refs));
 	for (size_t i = 0; i < nkeys; i++) {
-		refs[i].key = map->items[2 * i];
+		refs[i].name = map->items[2 * i]->value;
+		refs[i].at = map->items[2 * i];
 		refs[i].order = i;
 	}
-	qsort(refs, nkeys, sizeof(*refs), keyref_cmp);
-	for (size_t i = 0; i + 1 < nkeys; i++) {
-		/* The first two of each group of equal keys, sorted by document order. */
-		if (strcmp(refs[i].key->value, refs[i + 1].key->value) != 0)
-			continue;
-		if (i > 0 && strcmp(refs[i - 1].key->value, refs[i].key->value) == 0)
-			continue;
-		if (refs[i + 1].order < best) {
-			best = refs[i + 1].order;
-			first = refs[i].key;
-			again = refs[i + 1].key;
-		}
-	}
+	if (first_duplicate(refs, nkeys, &first, &again))
+		rc = fail_node(L, again->at, "policy.duplicate-key",
+		               "duplicate key '%s' (first at line %u, again at line %u)",
+		               show(again->name).s, first->at->line, again->at->line);
 	free(refs);
-	if (again == NULL)
-		return SLUICE_OK;
-	return fail_node(L, again, "policy.duplicate-key", "duplicate key '%s' (first at line %u, again at line %u)",
-	                 show(again->value).s, first->line, again->line);
+	return rc;
 }
 
 static const char *kind_name(enum ynode_kind kind)
@@ -955,6 +981,18 @@ static const struct key_rule domain_rules[] = {
 
 /* ---- flows ---- */
 
+static int domain_key_cmp(const void *key, const void *elem)
+{
+	const struct policy_domain *const *d = elem;
+	return strcmp(key, (*d)->name);
+}
+
+static int domain_cmp(const void *a, const void *b)
+{
+	const struct policy_domain *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
 static enum sluice_rc need_domain(struct loader *L, const struct ynode *n, const char *what,
                                   const char **out)
 {
@@ -964,7 +1002,8 @@ static enum sluice_rc need_domain(struct loader *L, const struct ynode *n, const
 
 	if (rc != SLUICE_OK)
 		return rc;
-	if (policy_domain_find(L->p, *out) != NULL)
+	if (bsearch(*out, L->domain_index, L->p->ndomains, sizeof(*L->domain_index),
+	            domain_key_cmp) != NULL)
 		return SLUICE_OK;
 	for (size_t i = 0; i < L->p->ndomains && used < sizeof(names); i++) {
 		int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
@@ -1078,34 +1117,44 @@ static enum sluice_rc redact_words(struct loader *L, const struct ynode *key,
                                    const struct ynode *value, void *ctx)
 {
 	struct policy_flow *f = ctx;
+	const struct nameref *first, *again;
+	struct nameref *refs = NULL;
 	enum sluice_rc rc = need_sequence(L, value, "'words'");
 
 	(void)key;
 	if (rc != SLUICE_OK)
 		return rc;
+	/* Every path is checked, and none listed twice, before any file is read. */
+	refs = xcalloc(value->n, sizeof(*refs));
+	for (size_t i = 0; i < value->n; i++) {
+		rc = get_string(L, value->items[i], "a word list path", &refs[i].name);
+		if (rc != SLUICE_OK)
+			goto out;
+		if (refs[i].name[0] == '\0') {
+			rc = fail_node(L, value->items[i], "policy.value",
+			               "a word list path must not be empty");
+			goto out;
+		}
+		refs[i].at = value->items[i];
+		refs[i].order = i;
+	}
+	if (first_duplicate(refs, value->n, &first, &again)) {
+		rc = fail_node(L, again->at, "policy.value",
+		               "word list '%s' is listed twice in this flow (first at line %u)",
+		               show(again->name).s, first->at->line);
+		goto out;
+	}
 	f->wordlists = xcalloc(value->n, sizeof(*f->wordlists));
 	for (size_t i = 0; i < value->n; i++) {
-		const struct ynode *item = value->items[i];
-		struct policy_wordlist *wl;
-		const char *path;
-
-		rc = get_string(L, item, "a word list path", &path);
+		struct policy_wordlist *wl = &f->wordlists[f->nwordlists++];
+		wl->path = xstrdup(value->items[i]->value);
+		rc = wordlist_load(L, value->items[i], wl);
 		if (rc != SLUICE_OK)
-			return rc;
-		if (path[0] == '\0')
-			return fail_node(L, item, "policy.value", "a word list path must not be empty");
-		for (size_t k = 0; k < f->nwordlists; k++)
-			if (strcmp(f->wordlists[k].path, path) == 0)
-				return fail_node(L, item, "policy.value",
-				                 "word list '%s' is listed twice in this flow",
-				                 show(path).s);
-		wl = &f->wordlists[f->nwordlists++];
-		wl->path = xstrdup(path);
-		rc = wordlist_load(L, item, wl);
-		if (rc != SLUICE_OK)
-			return rc;
+			goto out;
 	}
-	return SLUICE_OK;
+out:
+	free(refs);
+	return rc;
 }
 
 static enum sluice_rc pattern_regex(struct loader *L, const struct ynode *key,
@@ -1183,6 +1232,8 @@ static enum sluice_rc redact_patterns(struct loader *L, const struct ynode *key,
                                       const struct ynode *value, void *ctx)
 {
 	struct policy_flow *f = ctx;
+	const struct nameref *first, *again;
+	struct nameref *refs;
 	enum sluice_rc rc = need_sequence(L, value, "'patterns'");
 
 	(void)key;
@@ -1190,17 +1241,23 @@ static enum sluice_rc redact_patterns(struct loader *L, const struct ynode *key,
 		return rc;
 	f->patterns = xcalloc(value->n, sizeof(*f->patterns));
 	for (size_t i = 0; i < value->n; i++) {
-		struct policy_pattern *pt = &f->patterns[f->npatterns++];
-		rc = pattern_item(L, value->items[i], pt);
+		rc = pattern_item(L, value->items[i], &f->patterns[f->npatterns++]);
 		if (rc != SLUICE_OK)
 			return rc;
-		for (size_t k = 0; k + 1 < f->npatterns; k++)
-			if (strcmp(f->patterns[k].name, pt->name) == 0)
-				return fail_node(L, value->items[i], "policy.value",
-				                 "pattern '%s' is listed twice in this flow",
-				                 show(pt->name).s);
 	}
-	return SLUICE_OK;
+	/* Receipts name the detector that removed text: names must be unambiguous. */
+	refs = xcalloc(value->n, sizeof(*refs));
+	for (size_t i = 0; i < value->n; i++) {
+		refs[i].name = f->patterns[i].name;
+		refs[i].at = value->items[i];
+		refs[i].order = i;
+	}
+	if (first_duplicate(refs, value->n, &first, &again))
+		rc = fail_node(L, again->at, "policy.value",
+		               "pattern '%s' is listed twice in this flow (first at line %u)",
+		               show(again->name).s, first->at->line);
+	free(refs);
+	return rc;
 }
 
 static enum sluice_rc redact_replace_with(struct loader *L, const struct ynode *key,
@@ -1461,6 +1518,11 @@ static enum sluice_rc top_domains(struct loader *L, const struct ynode *key,
 		if (rc != SLUICE_OK)
 			return rc;
 	}
+	/* Flows look domains up by name: sorted once, so a long policy stays O(n log n). */
+	L->domain_index = xcalloc(p->ndomains, sizeof(*L->domain_index));
+	for (size_t i = 0; i < p->ndomains; i++)
+		L->domain_index[i] = &p->domains[i];
+	qsort(L->domain_index, p->ndomains, sizeof(*L->domain_index), domain_cmp);
 	return SLUICE_OK;
 }
 
@@ -1565,6 +1627,7 @@ enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t 
 	*out = p;
 	p = NULL;
 out:
+	free(L.domain_index);
 	free(L.pairs);
 	ynode_free(root);
 	policy_free(p);

@@ -98,10 +98,11 @@ done
 print_row() {
 	local i cells
 	IFS=$'\t' read -ra cells <<<"$1"
+	local line=""
 	for i in "${!cells[@]}"; do
-		printf '%-*s  ' "${widths[$i]}" "${cells[$i]}"
+		line+=$(printf '%-*s  ' "${widths[$i]}" "${cells[$i]}")
 	done
-	printf '\n'
+	printf '%s\n' "${line%"${line##*[! ]}"}"
 }
 print_row "$header"
 rule_line=""

@@ -530,6 +530,11 @@ struct fail_case {
 /* Lines 1-10: one flow a -> b whose mapping starts at 9:5; a test adds line 11. */
 #define FLOW HEAD DOMAINS "flows:\n  - from: a\n    to: b\n"
 
+/* "é" 2, 5 and 10 times: two bytes each in UTF-8. */
+#define E2 "\xc3\xa9\xc3\xa9"
+#define E5 E2 E2 "\xc3\xa9"
+#define E10 E5 E5
+
 #define NEST20 "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
 
 static struct fail_case fail_cases[] = {
@@ -547,6 +552,14 @@ static struct fail_case fail_cases[] = {
 	  "policy.unknown-key", 6, 25, "(allowed: requires, action)" },
 	{ "unknown_redact_key", FLOW "    redact: {words: [], regexes: []}\n", 0,
 	  "policy.unknown-key", 11, 25, "(allowed: words, patterns, replace-with)" },
+	{ "unknown_key_with_escape", HEAD "\"a\\eb\\u009bc\": 1\n" DOMAINS, 0, "policy.unknown-key", 5,
+	  1, "unknown key 'a?b?c' in the policy" },
+	{ "unknown_long_key", HEAD "k" "0123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789" ": 1\n" DOMAINS, 0, "policy.unknown-key", 5, 1,
+	  "unknown key 'k0123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234...'" },
+	{ "unknown_long_utf8_key", HEAD "x" E10 E10 E10 E10 E10 ": 1\n" DOMAINS, 0,
+	  "policy.unknown-key", 5, 1, "unknown key 'x" E10 E10 E10 E5 E2 "...'" },
 	{ "unknown_pattern_key", FLOW "    redact: {patterns: [{regex: a, name: b, flags: i}]}\n", 0,
 	  "policy.unknown-key", 11, 45, "'flags'" },
 
