@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: receipt_verify on arbitrary bytes (certs/receipt.c).
  *
- * The verifying key is fixed (the RFC 8032 section 7.1 test-1 key), so that seed receipts signed
- * with it reach the digest checks; any other input exercises the parser and the form checks.
+ * The verifying key is fixed: the test key tests/fixtures/certs/ed25519.key, so that seeds
+ * signed with it (tests/fixtures/certs/receipt-*.json) get past the signature to the digest
+ * checks; any other input exercises the parser and the form checks.
  * Each input is verified twice: without a report, and against the report "x".
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Icerts \
@@ -25,10 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	/* The raw private key of tests/fixtures/certs/ed25519.key (a test key, not a secret). */
 	static const uint8_t sk[32] = {
-		0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
-		0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
-		0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+		0xb9, 0x0f, 0x1f, 0x83, 0x87, 0xe2, 0x71, 0x25, 0x41, 0x3d, 0x60,
+		0x46, 0x19, 0x3d, 0xf0, 0xa3, 0xc9, 0x8e, 0x45, 0x6d, 0xd4, 0xa6,
+		0xf5, 0xa4, 0xff, 0x3a, 0x7a, 0x74, 0x56, 0xa8, 0x9b, 0x1d};
 	(void)argc;
 	(void)argv;
 	fuzz_pub = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, sizeof(sk));

@@ -369,6 +369,9 @@ static enum sluice_rc tree_event(struct loader *L, struct tree_builder *b,
 {
 	switch (ev->type) {
 	case YAML_NO_EVENT:
+		/* Only after the end of the stream, where the loop has stopped already. */
+		return sluice_fail_at(L->err, SLUICE_ERR_INTERNAL, "internal.yaml", L->name, 0, 0,
+		                      "the YAML parser stopped before the end of the stream");
 	case YAML_STREAM_START_EVENT:
 	case YAML_DOCUMENT_END_EVENT:
 		return SLUICE_OK;

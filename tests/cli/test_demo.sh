@@ -10,6 +10,7 @@
 #   - released reports are well-formed and carry no comment or processing instruction;
 #   - the audit log verifies and holds one transfer record per scenario.
 # Usage: bash tests/cli/test_demo.sh PATH/TO/sluice
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_tools openssl jq xmllint

@@ -3,6 +3,7 @@
 # 65 invalid report, 74 I/O error, 78 invalid policy (with file:line:column on stderr); every
 # subcommand's --help exits 0.
 # Usage: bash tests/cli/test_exit_codes.sh PATH/TO/sluice
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_tools openssl

@@ -7,6 +7,7 @@
 #   - with a signed receipt all the same, decision "invalid",
 # and afterwards the audit log verifies and holds one transfer record per run.
 # Usage: bash tests/cli/test_hostile.sh PATH/TO/sluice
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_tools openssl jq xmllint iconv timeout /usr/bin/time

@@ -6,6 +6,7 @@
 #   - `sluice verify` exits 1 for a released report with one byte changed, a receipt with a
 #     changed field or signature byte, and a receipt checked with another public key.
 # Usage: bash tests/cli/test_tamper.sh PATH/TO/sluice
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_tools openssl jq sha256sum
