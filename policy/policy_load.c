@@ -665,6 +665,13 @@ static enum sluice_rc read_regular(const char *path, size_t max, uint8_t **out, 
 	*outlen = 0;
 	if (rc != SLUICE_OK)
 		return rc;
+	/* A word list changes what a policy does: it must be as protected as the policy. */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		close(fd);
+		return sluice_fail_at(err, SLUICE_ERR_POLICY, "policy.permissions", path, 0, 0,
+		                      "writable by group or others (mode %04o); run chmod go-w",
+		                      (unsigned)(st.st_mode & 07777));
+	}
 	rc = fd_read_bounded(fd, path, max, SLUICE_ERR_IO, out, outlen, err);
 	close(fd);
 	return rc;
@@ -1438,6 +1445,10 @@ static enum sluice_rc top_schema(struct loader *L, const struct ynode *key,
 		return fail_node(L, value, "policy.schema-file", "cannot read schema '%s': %s",
 		                 show(v).s, inner.message);
 	close(fd);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return fail_node(L, value, "policy.permissions",
+		                 "schema '%s' is writable by group or others (mode %04o); run chmod go-w",
+		                 show(v).s, (unsigned)(st.st_mode & 07777));
 	return SLUICE_OK;
 }
 

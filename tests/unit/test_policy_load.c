@@ -478,6 +478,43 @@ static void test_permissions_group_writable(void **state)
 	rm_tmpdir(dir, files, 1);
 }
 
+/* A word list or schema that others may change is as dangerous as a writable policy. */
+static void test_permissions_writable_inputs(void **state)
+{
+	(void)state;
+	struct sluice_error err;
+	struct policy *p = NULL;
+	char *dir = make_tmpdir();
+	char *files[3];
+	char path[1024];
+
+	files[0] = write_file(dir, "words.txt", "alpha\n", 6, 0666);
+	files[1] = write_file(dir, "r.xsd", "<x/>", 4, 0664);
+	static const char with_list[] = "sluice-policy: 1\nid: t\nversion: 1\nprofile: ism\n"
+	                                "domains: {a: {clearance: U}, b: {clearance: U}}\n"
+	                                "flows: [{from: a, to: b, redact: {words: [words.txt]}}]\n";
+	files[2] = write_file(dir, "p.yaml", with_list, strlen(with_list), 0644);
+	sluice_error_clear(&err);
+	assert_int_equal(policy_load(files[2], &p, &err), SLUICE_ERR_POLICY);
+	assert_null(p);
+	assert_string_equal(err.rule, "policy.list-file");
+	assert_int_equal(err.line, 6);
+	assert_non_null(strstr(err.message, "writable by group or others"));
+	unlink(files[2]);
+	free(files[2]);
+	static const char with_schema[] = "sluice-policy: 1\nid: t\nversion: 1\nprofile: ism\n"
+	                                  "schema: r.xsd\ndomains: {a: {clearance: U}}\n";
+	files[2] = write_file(dir, "p.yaml", with_schema, strlen(with_schema), 0644);
+	assert_int_equal(policy_load(files[2], &p, &err), SLUICE_ERR_POLICY);
+	assert_string_equal(err.rule, "policy.permissions");
+	assert_int_equal(err.line, 5);
+	snprintf(path, sizeof(path), "%s", files[1]);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(policy_load(files[2], &p, &err), SLUICE_OK);
+	policy_free(p);
+	rm_tmpdir(dir, files, 3);
+}
+
 static void test_unreadable_policy(void **state)
 {
 	(void)state;
@@ -766,6 +803,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_permissions_owner_only_ok),
 	cmocka_unit_test(test_permissions_world_writable),
 	cmocka_unit_test(test_permissions_group_writable),
+	cmocka_unit_test(test_permissions_writable_inputs),
 	cmocka_unit_test(test_unreadable_policy),
 	cmocka_unit_test(test_too_large),
 };
