@@ -198,13 +198,15 @@ static bool attr_is_ism(xmlAttrPtr a)
 	return a->ns != NULL && xmlStrEqual(a->ns->href, (const xmlChar *)ISM_NS);
 }
 
-/* Portions are found from their element in O(1): release_filter stores index + 1 in the
- * element's _private field (libxml2 leaves it to applications). */
+/* Portions are found from their element in O(1): every element's _private points at its
+ * struct xml_position (xml_index_positions), where release_filter notes the portion index. */
 static int portion_index(const struct filter *f, xmlNodePtr n)
 {
-	intptr_t i = (intptr_t)n->_private - 1;
-	return (i >= 0 && (size_t)i < f->doc.nportions && f->doc.portions[i].node == n) ? (int)i
-	                                                                                 : -1;
+	const struct xml_position *p = n->_private;
+	if (p == NULL || p->portion < 0 || (size_t)p->portion >= f->doc.nportions ||
+	    f->doc.portions[p->portion].node != n)
+		return -1;
+	return p->portion;
 }
 
 static void set_outcome(struct filter *f, enum release_decision d, const struct sluice_error *e)
@@ -460,6 +462,7 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	char redact_location[512] = "";
 	struct label new_banner;
 	bool have_banner_label = false;
+	struct xml_position *positions = NULL;
 
 	release_result_init(out);
 	memset(&f, 0, sizeof(f));
@@ -492,8 +495,10 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		goto out;
 	}
 	f.removed = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.removed));
+	size_t nelements = 0;
+	positions = xml_index_positions(doc, &nelements);
 	for (size_t i = 0; i < f.doc.nportions; i++)
-		f.doc.portions[i].node->_private = (void *)(intptr_t)(i + 1);
+		((struct xml_position *)f.doc.portions[i].node->_private)->portion = (int)i;
 	if (!check_refuse_caveats(&f) || !decide_portions(&f))
 		goto out;
 	bool outside_kept = false;
@@ -543,6 +548,7 @@ out:
 		label_free(&new_banner);
 	free(kept);
 	free(f.removed);
+	free(positions);
 	ism_document_free(&f.doc);
 	if (doc != NULL)
 		xmlFreeDoc(doc);

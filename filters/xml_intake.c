@@ -442,17 +442,105 @@ enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
 	return SLUICE_OK;
 }
 
+static size_t count_elements(xmlNodePtr n)
+{
+	size_t total = 0;
+	for (; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			total += 1 + count_elements(n->children);
+	return total;
+}
+
+struct name_slot {
+	const xmlChar *name;
+	xmlNsPtr ns;
+	unsigned total;
+	unsigned next;
+};
+
+static size_t slot_hash(const xmlChar *name, xmlNsPtr ns, size_t mask)
+{
+	/* Names come from the parser's dictionary, so equal names are equal pointers; hash the
+	 * pointers. xmlStrEqual below keeps it right even if they were not. */
+	uintptr_t h = (uintptr_t)name * 31u + (uintptr_t)ns;
+	h ^= h >> 17;
+	h *= 0xed5ad4bbu;
+	h ^= h >> 11;
+	return (size_t)h & mask;
+}
+
+static struct name_slot *slot_find(struct name_slot *t, size_t mask, xmlNodePtr n)
+{
+	size_t i = slot_hash(n->name, n->ns, mask);
+	while (t[i].name != NULL && !(t[i].ns == n->ns && xmlStrEqual(t[i].name, n->name)))
+		i = (i + 1) & mask;
+	return &t[i];
+}
+
+static void index_children(xmlNodePtr parent, struct xml_position *pos, size_t *used)
+{
+	size_t k = 0, size = 8;
+	for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			k++;
+	if (k == 0)
+		return;
+	while (size < 2 * k)
+		size *= 2;
+	struct name_slot *t = xcalloc(size, sizeof(*t));
+	for (xmlNodePtr c = parent->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		struct name_slot *s = slot_find(t, size - 1, c);
+		s->name = c->name;
+		s->ns = c->ns;
+		s->total++;
+	}
+	for (xmlNodePtr c = parent->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		struct name_slot *s = slot_find(t, size - 1, c);
+		struct xml_position *p = &pos[(*used)++];
+		p->index = ++s->next;
+		p->total = s->total;
+		p->portion = -1;
+		c->_private = p;
+	}
+	free(t);
+	for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			index_children(c, pos, used);
+}
+
+struct xml_position *xml_index_positions(xmlDocPtr doc, size_t *count)
+{
+	size_t n = count_elements(doc->children), used = 0;
+	struct xml_position *pos = xcalloc(n ? n : 1, sizeof(*pos));
+	index_children((xmlNodePtr)doc, pos, &used);
+	if (used != n)
+		SLUICE_BUG("element count changed while indexing");
+	*count = n;
+	return pos;
+}
+
 static void node_step(xmlNodePtr node, char *buf, size_t buflen)
 {
 	const char *prefix = (node->ns && node->ns->prefix) ? (const char *)node->ns->prefix : NULL;
 	unsigned index = 1, total = 0;
-	for (xmlNodePtr s = node->parent ? node->parent->children : node; s != NULL; s = s->next) {
-		if (s->type != XML_ELEMENT_NODE || !xmlStrEqual(s->name, node->name) ||
-		    s->ns != node->ns)
-			continue;
-		total++;
-		if (s == node)
-			index = total;
+	if (node->_private != NULL) {
+		const struct xml_position *p = node->_private;
+		index = p->index;
+		total = p->total;
+	} else {
+		for (xmlNodePtr s = node->parent ? node->parent->children : node; s != NULL;
+		     s = s->next) {
+			if (s->type != XML_ELEMENT_NODE || !xmlStrEqual(s->name, node->name) ||
+			    s->ns != node->ns)
+				continue;
+			total++;
+			if (s == node)
+				index = total;
+		}
 	}
 	if (total > 1)
 		snprintf(buf, buflen, "/%s%s%s[%u]", prefix ? prefix : "", prefix ? ":" : "",

@@ -46,6 +46,18 @@ enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
  * *bad_offset is the offset of the first bad byte. */
 bool utf8_valid(const uint8_t *p, size_t len, size_t *bad_offset);
 
+/* Where an element stands among its siblings of the same name, and a slot for the caller. */
+struct xml_position {
+	unsigned index;  /* 1-based among siblings with the same name and namespace */
+	unsigned total;  /* how many such siblings */
+	int portion;     /* free for the caller (the release filter keeps a portion index here) */
+};
+
+/* Numbers every element of `doc` in one O(n) pass and points each element's _private at its
+ * struct xml_position (an array the caller frees with free()). Without it, locations are
+ * still right but cost a scan of the siblings each. */
+struct xml_position *xml_index_positions(xmlDocPtr doc, size_t *count);
+
 /* An XPath-like location of `node` for receipts: /Root/Child[2] (the index appears when
  * siblings share the name). New string. */
 char *xml_node_location(xmlNodePtr node);

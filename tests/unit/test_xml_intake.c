@@ -197,6 +197,18 @@ static void locations_name_siblings(void **state)
 	loc = xml_node_location(second_a->children);
 	assert_string_equal(loc, "/r/a[2]/n:c");
 	free(loc);
+	/* the indexed form gives the same answers */
+	size_t n = 0;
+	struct xml_position *pos = xml_index_positions(doc, &n);
+	assert_int_equal(n, 5);
+	loc = xml_node_location(second_a);
+	assert_string_equal(loc, "/r/a[2]");
+	free(loc);
+	loc = xml_node_location(root->children->next);
+	assert_string_equal(loc, "/r/b");
+	free(loc);
+	assert_int_equal(((struct xml_position *)second_a->_private)->total, 2);
+	free(pos);
 	xmlFreeDoc(doc);
 }
 
