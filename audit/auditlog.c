@@ -80,24 +80,6 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
-static bool only_members(json_t *obj, const char *const *allowed, const char **stranger)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(obj, k, v) {
-		bool known = false;
-		(void)v;
-		for (size_t i = 0; allowed[i] != NULL && !known; i++)
-			known = strcmp(allowed[i], k) == 0;
-		if (!known) {
-			*stranger = k;
-			return false;
-		}
-	}
-	return true;
-}
-
 /* Parses one line (without its newline) and checks its form: JSON, canonical, a known type,
  * exactly the members of that type with the right types. Sets *rule and `why` on failure. */
 static bool line_parse(const char *line, size_t len, struct line_info *li, const char **rule,
@@ -140,7 +122,7 @@ static bool line_parse(const char *line, size_t len, struct line_info *li, const
 	}
 	if (strcmp(type, "transfer") == 0) {
 		li->type = LINE_TRANSFER;
-		if (!only_members(li->obj, transfer_members, &stranger)) {
+		if (!json_only_members(li->obj, transfer_members, &stranger)) {
 			*rule = "audit.form";
 			snprintf(why, whylen, "unexpected member \"%.64s\" in a transfer line",
 			         stranger);
@@ -153,7 +135,7 @@ static bool line_parse(const char *line, size_t len, struct line_info *li, const
 		}
 	} else if (strcmp(type, "checkpoint") == 0) {
 		li->type = LINE_CHECKPOINT;
-		if (!only_members(li->obj, checkpoint_members, &stranger)) {
+		if (!json_only_members(li->obj, checkpoint_members, &stranger)) {
 			*rule = "audit.form";
 			snprintf(why, whylen, "unexpected member \"%.64s\" in a checkpoint", stranger);
 			goto fail;

@@ -238,25 +238,6 @@ static bool is_digest(const json_t *v)
 	return json_is_string(v) && (json_string_length(v) == 0 || is_hex64(json_string_value(v)));
 }
 
-/* Every member of `obj` is in `allowed` (NULL-terminated); on failure names the stranger. */
-static bool only_members(const json_t *obj, const char *const *allowed, const char **stranger)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)obj, k, v) {
-		bool known = false;
-		(void)v;
-		for (size_t i = 0; allowed[i] != NULL && !known; i++)
-			known = strcmp(allowed[i], k) == 0;
-		if (!known) {
-			*stranger = k;
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool is_uint(const json_t *v)
 {
 	return json_is_integer(v) && json_integer_value(v) >= 0;
@@ -282,7 +263,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 
 	if (!json_is_object(rec))
 		return FORM_FAIL("\"record\" is not an object");
-	if (!only_members(rec, members, &stranger))
+	if (!json_only_members(rec, members, &stranger))
 		return FORM_FAIL("unknown member \"%s\" in the record", stranger);
 	for (i = 0; strings[i] != NULL; i++)
 		if (!json_is_string(json_object_get(rec, strings[i])))
@@ -296,7 +277,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	v = json_object_get(rec, "policy");
 	if (!json_is_object(v))
 		return FORM_FAIL("record member \"policy\" is missing or not an object");
-	if (!only_members(v, policy_members, &stranger))
+	if (!json_only_members(v, policy_members, &stranger))
 		return FORM_FAIL("unknown member \"%s\" in \"policy\"", stranger);
 	if (!json_is_string(json_object_get(v, "id")) ||
 	    !json_is_integer(json_object_get(v, "version")) ||
@@ -314,7 +295,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 
 	v = json_object_get(rec, "reason");
 	if (v != NULL) {
-		if (!json_is_object(v) || !only_members(v, reason_members, &stranger))
+		if (!json_is_object(v) || !json_only_members(v, reason_members, &stranger))
 			return FORM_FAIL("\"reason\" is not an object of rule, message and line");
 		e = json_object_get(v, "line");
 		if (!json_is_string(json_object_get(v, "rule")) ||
@@ -330,7 +311,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	if (!json_is_array(v))
 		return FORM_FAIL("\"removals\" is missing or not an array");
 	json_array_foreach((json_t *)v, i, e) {
-		if (!json_is_object(e) || !only_members(e, removal_members, &stranger) ||
+		if (!json_is_object(e) || !json_only_members(e, removal_members, &stranger) ||
 		    !json_is_string(json_object_get(e, "location")) ||
 		    !is_uint(json_object_get(e, "line")) ||
 		    !json_is_string(json_object_get(e, "rule")))
@@ -340,7 +321,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	if (!json_is_array(v))
 		return FORM_FAIL("\"redactions\" is missing or not an array");
 	json_array_foreach((json_t *)v, i, e) {
-		if (!json_is_object(e) || !only_members(e, redaction_members, &stranger) ||
+		if (!json_is_object(e) || !json_only_members(e, redaction_members, &stranger) ||
 		    !json_is_string(json_object_get(e, "location")) ||
 		    !json_is_string(json_object_get(e, "rule")) ||
 		    !is_uint(json_object_get(e, "count")))
@@ -395,7 +376,7 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 		                 "unsupported receipt version (this verifier knows \"receipt\": 1)");
 		goto out;
 	}
-	if (!only_members(root, members, &stranger)) {
+	if (!json_only_members(root, members, &stranger)) {
 		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
 		goto out;
 	}

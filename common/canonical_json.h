@@ -7,9 +7,16 @@
 #ifndef SLUICE_CANONICAL_JSON_H
 #define SLUICE_CANONICAL_JSON_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 /* New heap string, or NULL when `v` cannot be serialised. */
 char *json_canonical(const json_t *v);
+
+/* True when every member of `obj` is named in `allowed` (NULL-terminated); otherwise false
+ * with *stranger set to the first unknown member's name. Strict readers of signed JSON refuse
+ * members they do not understand. */
+bool json_only_members(const json_t *obj, const char *const *allowed, const char **stranger);
 
 #endif

@@ -16,6 +16,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "redact.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -179,17 +180,6 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
 	return 0;
 }
 
-static bool utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	uint32_t cp;
-
-	while (i < len)
-		if (utf8_next(u, len, &i, &cp) != 0)
-			return false;
-	return true;
-}
 
 static size_t utf8_encode(uint32_t cp, char out[4])
 {
@@ -958,7 +948,7 @@ enum sluice_rc redactor_apply(const struct redactor *r, const char *text, size_t
 	if (text == NULL)
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.args", "redactor_apply: no text");
 	/* Checked once here, so that PCRE2 need not check the whole text at every match. */
-	if (!utf8_valid(text, len))
+	if (!utf8_valid((const uint8_t *)text, len, NULL))
 		return sluice_fail(err, SLUICE_ERR_INVALID_REPORT, "redact.utf8",
 		                   "text to redact is not valid UTF-8");
 

@@ -170,43 +170,6 @@ static void on_structured_error(void *ctx, xmlErrorPtr e)
 	st->have_error = true;
 }
 
-bool utf8_valid(const uint8_t *p, size_t len, size_t *bad_offset)
-{
-	size_t i = 0;
-	while (i < len) {
-		uint8_t c = p[i];
-		size_t n;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 1; cp = c & 0x1F; min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 2; cp = c & 0x0F; min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 3; cp = c & 0x07; min = 0x10000;
-		} else {
-			goto bad;
-		}
-		if (len - i <= n)
-			goto bad;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			goto bad;
-		i += n + 1;
-	}
-	return true;
-bad:
-	if (bad_offset != NULL)
-		*bad_offset = i;
-	return false;
-}
-
 static unsigned line_of_offset(const uint8_t *p, size_t off)
 {
 	unsigned line = 1;

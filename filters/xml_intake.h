@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 
 #include "sluice_error.h"
+#include "utf8.h"
 
 struct xml_limits {
 	uint64_t max_bytes;
@@ -41,10 +42,6 @@ size_t xml_strip_comments_and_pis(xmlDocPtr doc);
 /* Serialises the tree as UTF-8 with an XML declaration. */
 enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
                              struct sluice_error *err) SLUICE_MUST_CHECK;
-
-/* Strict UTF-8 (no overlongs, surrogates, or code points above U+10FFFF). On false,
- * *bad_offset is the offset of the first bad byte. */
-bool utf8_valid(const uint8_t *p, size_t len, size_t *bad_offset);
 
 /* Where an element stands among its siblings of the same name, and a slot for the caller. */
 struct xml_position {

@@ -18,6 +18,7 @@
  * Every error is SLUICE_ERR_POLICY with file:line:column (1-based) of the node it is about.
  */
 #include "policy.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -677,46 +678,14 @@ static enum sluice_rc read_regular(const char *path, size_t max, uint8_t **out, 
 	return rc;
 }
 
-/* Offset of the first byte that is not part of valid UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF; NUL refused too), or `len` when all of it is valid. */
+/* Offset of the first byte that is not valid UTF-8 or is NUL, or `len` when there is none. */
 static size_t utf8_invalid_offset(const uint8_t *p, size_t len)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = p[i];
-		size_t need;
-		uint32_t cp;
-
-		if (c == 0)
-			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= need)
-			return i;
-		for (size_t k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += need + 1;
+	size_t bad = len;
+	const uint8_t *nul = memchr(p, '\0', len);
+	if (!utf8_valid(p, len, &bad) || nul != NULL) {
+		size_t at_nul = nul ? (size_t)(nul - p) : len;
+		return at_nul < bad ? at_nul : bad;
 	}
 	return len;
 }
