@@ -137,35 +137,37 @@ int cmd_release(int argc, char **argv)
 			return usage_error(usage, "--out goes with --batch (use -o for one report)");
 	}
 
+	char *receipt_path = NULL;
+	if (receipt != NULL) {
+		receipt_path = xstrdup(receipt);
+	} else if (out != NULL) {
+		receipt_path = xmalloc(strlen(out) + 9);
+		sprintf(receipt_path, "%s.receipt", out);
+	}
 	struct release_context ctx;
 	struct sluice_error err;
 	sluice_error_clear(&err);
-	enum sluice_rc rc = release_context_open(&ctx, policy, key, audit, from, to, &err);
+	enum sluice_rc rc = release_context_open(&ctx, policy, key, audit, from, to,
+	                                         batch ? NULL : argv[optind], receipt_path, &err);
 	if (rc != SLUICE_OK) {
 		sluice_error_print("sluice", &err);
 		struct sluice_error cerr;
 		if (release_context_close(&ctx, &cerr) != SLUICE_OK)
 			sluice_error_print("sluice", &cerr);
+		free(receipt_path);
 		return sluice_rc_exit_code(rc);
 	}
 	int exit_code;
 	if (batch != NULL) {
 		exit_code = run_batch(&ctx, from, to, batch, outdir);
 	} else {
-		char *receipt_path = NULL;
-		if (receipt != NULL) {
-			receipt_path = xstrdup(receipt);
-		} else if (out != NULL) {
-			receipt_path = xmalloc(strlen(out) + 9);
-			sprintf(receipt_path, "%s.receipt", out);
-		}
 		struct release_summary s;
 		rc = release_one(&ctx, from, to, argv[optind], out, receipt_path, &s, &err);
-		free(receipt_path);
 		if (rc != SLUICE_OK)
 			sluice_error_print("sluice", &err);
 		exit_code = sluice_rc_exit_code(rc);
 	}
+	free(receipt_path);
 	struct sluice_error cerr;
 	if (release_context_close(&ctx, &cerr) != SLUICE_OK) {
 		sluice_error_print("sluice", &cerr);

@@ -87,25 +87,36 @@ static enum sluice_rc audit_record(struct release_context *ctx, const struct tra
 	return rc;
 }
 
-/* Audits an error that happened before a report could be considered at all. */
+/* Audits, and receipts when asked, an error that happened before a report could be
+ * considered at all (an invalid policy). */
 static void audit_setup_error(struct release_context *ctx, const char *from, const char *to,
+                              const char *report_path, const char *receipt_path,
                               const struct sluice_error *e)
 {
 	struct transfer_record r;
 	struct sluice_error ignored;
+	char *receipt = NULL;
+	size_t receiptlen = 0;
 	transfer_record_init(&r);
 	r.from = xstrdup(from ? from : "");
 	r.to = xstrdup(to ? to : "");
 	record_set_policy(&r, ctx);
 	record_set_reason(&r, "error", e);
-	if (ctx->audit != NULL)
-		(void)audit_record(ctx, &r, &ignored);
+	if (report_path != NULL)
+		(void)sha256_file(report_path, r.input_sha256);
+	if (ctx->audit != NULL && audit_record(ctx, &r, &ignored) == SLUICE_OK &&
+	    receipt_path != NULL && ctx->key != NULL &&
+	    receipt_create(&r, ctx->key, &receipt, &receiptlen, &ignored) == SLUICE_OK &&
+	    file_write_atomic(receipt_path, receipt, receiptlen, 0644, &ignored) != SLUICE_OK)
+		sluice_error_print("sluice", &ignored);
+	free(receipt);
 	transfer_record_free(&r);
 }
 
 enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
                                     const char *key_path, const char *audit_path,
-                                    const char *from, const char *to, struct sluice_error *err)
+                                    const char *from, const char *to, const char *report_path,
+                                    const char *receipt_path, struct sluice_error *err)
 {
 	enum sluice_rc rc;
 
@@ -129,7 +140,7 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	if (rc != SLUICE_OK) {
 		if (err->file[0] == '\0')
 			snprintf(err->file, sizeof(err->file), "%s", policy_path);
-		audit_setup_error(ctx, from, to, err);
+		audit_setup_error(ctx, from, to, report_path, receipt_path, err);
 	}
 	return rc;
 }

@@ -30,12 +30,14 @@ struct release_context {
 };
 
 /* Loads the key, opens the audit log, then loads the policy (and compiles its redactors and
- * schema). A policy that fails to load is still audited (decision "error") before this
- * returns SLUICE_ERR_POLICY. */
+ * schema). A policy that fails to load is still audited (decision "error") and, when
+ * `receipt_path` is given, receipted with the digest of `report_path` (either may be NULL),
+ * before this returns SLUICE_ERR_POLICY. */
 enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
                                     const char *key_path, const char *audit_path,
-                                    const char *from, const char *to,
-                                    struct sluice_error *err) SLUICE_MUST_CHECK;
+                                    const char *from, const char *to, const char *report_path,
+                                    const char *receipt_path, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
 /* Writes the closing checkpoint and frees everything. */
 enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
