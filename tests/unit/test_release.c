@@ -322,6 +322,55 @@ static void redaction_applies_to_attributes_not_markings(void **state)
 	release_result_free(&r);
 }
 
+static char *schema_path(const char *name)
+{
+	static char path[1024];
+	snprintf(path, sizeof(path), "%s/ism/schemas/%s", getenv("SLUICE_FIXTURES"), name);
+	return path;
+}
+
+static void schema_validates_reports(void **state)
+{
+	(void)state;
+	void *schema = NULL;
+	struct sluice_error err;
+	assert_int_equal(release_schema_load(schema_path("report.xsd"), &schema, &err), SLUICE_OK);
+	const struct policy_flow *flow = policy_flow_find(pol, "hq", "police");
+	struct redactor *red = NULL;
+	assert_int_equal(redactor_new(flow, &red, &err), SLUICE_OK);
+	struct release_request req = { pol, flow, policy_domain_find(pol, "police"), red, schema };
+	struct release_result r;
+	release_filter(&req, (const uint8_t *)conformance_like, strlen(conformance_like), &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	release_result_free(&r);
+	const char *bad = OPEN "ism:classification=\"U\" ism:ownerProducer=\"USA\">\n"
+	                  "<Detail ism:classification=\"U\" ism:ownerProducer=\"USA\">no summary"
+	                  "</Detail></CaseReport>";
+	release_filter(&req, (const uint8_t *)bad, strlen(bad), &r);
+	assert_int_equal(r.decision, RELEASE_INVALID);
+	assert_string_equal(r.error.rule, "xml.schema");
+	assert_int_equal(r.error.line, 3);
+	release_result_free(&r);
+	redactor_free(red);
+	release_schema_free(schema);
+}
+
+static void schema_never_leaves_its_folder(void **state)
+{
+	(void)state;
+	void *schema = NULL;
+	struct sluice_error err;
+	assert_int_equal(release_schema_load(schema_path("remote-include.xsd"), &schema, &err),
+	                 SLUICE_ERR_POLICY);
+	assert_null(schema);
+	assert_string_equal(err.rule, "policy.schema");
+	assert_int_equal(release_schema_load(schema_path("escape-include.xsd"), &schema, &err),
+	                 SLUICE_ERR_POLICY);
+	assert_null(schema);
+	assert_int_equal(release_schema_load(schema_path("missing.xsd"), &schema, &err),
+	                 SLUICE_ERR_POLICY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +386,8 @@ int main(void)
 		cmocka_unit_test(recomputed_banner_must_admit_destination),
 		cmocka_unit_test(invalid_reports_are_invalid),
 		cmocka_unit_test(redaction_applies_to_attributes_not_markings),
+		cmocka_unit_test(schema_validates_reports),
+		cmocka_unit_test(schema_never_leaves_its_folder),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
