@@ -116,6 +116,10 @@ json_t *transfer_record_to_json(const struct transfer_record *r)
 	     put(o, "decision", str_or_empty(r->decision));
 	if (!ok)
 		goto fail;
+	if (ok && r->policy_bundle_sha256[0] != '\0')
+		ok = put(policy, "bundle_sha256", json_string(r->policy_bundle_sha256));
+	if (!ok)
+		goto fail;
 	ok = put(o, "policy", policy);
 	policy = NULL;
 	if (ok && r->output_sha256[0] != '\0')
@@ -251,7 +255,8 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	static const char *const members[] = {
 		"transfer_id", "time", "from", "to", "policy", "input_sha256", "output_sha256",
 		"decision", "reason", "banner", "removals", "redactions", NULL};
-	static const char *const policy_members[] = {"id", "version", "sha256", NULL};
+	static const char *const policy_members[] = {"id", "version", "sha256", "bundle_sha256",
+	                                             NULL};
 	static const char *const reason_members[] = {"rule", "message", "line", NULL};
 	static const char *const removal_members[] = {"location", "line", "rule", NULL};
 	static const char *const redaction_members[] = {"location", "rule", "count", NULL};
@@ -284,6 +289,9 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	    !is_digest(json_object_get(v, "sha256")))
 		return FORM_FAIL("\"policy\" needs a string \"id\", an integer \"version\" and a "
 		                 "hex SHA-256 \"sha256\"");
+	if (json_object_get(v, "bundle_sha256") != NULL &&
+	    !is_digest(json_object_get(v, "bundle_sha256")))
+		return FORM_FAIL("\"policy\" member \"bundle_sha256\" is not a hex SHA-256");
 
 	if (!is_digest(json_object_get(rec, "input_sha256")))
 		return FORM_FAIL("\"input_sha256\" is missing or not a hex SHA-256");

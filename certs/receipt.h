@@ -41,6 +41,7 @@ struct transfer_record {
 	char *policy_id;
 	long policy_version;
 	char policy_sha256[SHA256_HEX_LEN];
+	char policy_bundle_sha256[SHA256_HEX_LEN]; /* policy + word lists + schema; "" if none */
 	char input_sha256[SHA256_HEX_LEN];
 	char output_sha256[SHA256_HEX_LEN]; /* "" unless released */
 	char *decision;        /* "released" | "refused" | "invalid" | "error" */

@@ -37,9 +37,11 @@ static int policy_check(int argc, char **argv)
 		release_schema_free(schema);
 	}
 	if (rc == SLUICE_OK) {
-		printf("%s: policy %s version %ld is valid: %zu domains, %zu flows, %zu caveats "
-		       "(sha256 %s)\n", argv[1], p->id, p->version, p->ndomains, p->nflows,
-		       p->ncaveats, p->sha256_hex);
+		printf("%s: policy %s version %ld is valid: %zu domains, %zu flows, %zu caveats\n"
+		       "  sha256 %s (the policy file)\n"
+		       "  bundle_sha256 %s (the policy, its word lists and schema)\n",
+		       argv[1], p->id, p->version, p->ndomains, p->nflows, p->ncaveats,
+		       p->sha256_hex, p->bundle_sha256_hex);
 	} else {
 		if (err.file[0] == '\0')
 			snprintf(err.file, sizeof(err.file), "%s", argv[1]);

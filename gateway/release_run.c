@@ -56,6 +56,8 @@ static void record_set_policy(struct transfer_record *r, const struct release_co
 		r->policy_id = xstrdup(ctx->policy->id);
 		r->policy_version = ctx->policy->version;
 		snprintf(r->policy_sha256, sizeof(r->policy_sha256), "%s", ctx->policy->sha256_hex);
+		snprintf(r->policy_bundle_sha256, sizeof(r->policy_bundle_sha256), "%s",
+		         ctx->policy->bundle_sha256_hex);
 	} else {
 		r->policy_id = xstrdup("");
 		r->policy_version = -1;

@@ -51,6 +51,7 @@ struct policy_wordlist {
 	char *path;    /* as written in the policy */
 	char **words;  /* one word or phrase each, trimmed; '#' comment lines and blanks skipped */
 	size_t nwords;
+	char sha256_hex[65]; /* of the list file's bytes */
 };
 
 struct policy_flow {
@@ -79,6 +80,8 @@ struct policy {
 	long version;
 	char *profile;     /* "ism" */
 	char *schema_path; /* resolved against the policy's folder, or NULL */
+	char *schema_written; /* as written in the policy, or NULL */
+	char schema_sha256_hex[65];
 	struct policy_limits limits;
 	struct policy_caveat *caveats;
 	size_t ncaveats;
@@ -88,6 +91,10 @@ struct policy {
 	size_t nflows;
 	uint8_t sha256[32];  /* of the policy file's bytes */
 	char sha256_hex[65];
+	/* SHA-256 over everything that decides what the policy does: the policy file and every
+	 * word list and schema it names (see policy_bundle_digest in policy_load.c). A word list
+	 * edited without a new version still changes this digest. */
+	char bundle_sha256_hex[65];
 };
 
 /* Bounds of the loader: a policy file and each word list it names are read up to these sizes;
@@ -95,6 +102,7 @@ struct policy {
 #define POLICY_FILE_MAX_BYTES (1024u * 1024u)
 #define POLICY_WORDLIST_MAX_BYTES (1024u * 1024u)
 #define POLICY_MAX_NESTING 16
+#define POLICY_SCHEMA_MAX_BYTES (16u * 1024u * 1024u)
 
 /* Loads and checks the policy file at `path`; on success *out is a new policy (policy_free).
  * Word-list files and the schema resolve against the policy's folder. Every error is

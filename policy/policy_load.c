@@ -747,6 +747,16 @@ static enum sluice_rc wordlist_load(struct loader *L, const struct ynode *at,
 		               show(wl->path).s, line, column);
 		goto out;
 	}
+	{
+		uint8_t md[32];
+		unsigned int mdlen = 0;
+		if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+			rc = sluice_fail(L->err, SLUICE_ERR_INTERNAL, "internal.crypto",
+			                 "SHA-256 failed");
+			goto out;
+		}
+		hex_encode(md, sizeof(md), wl->sha256_hex);
+	}
 	wordlist_split(wl, buf, len);
 out:
 	free(buf);
@@ -1409,6 +1419,7 @@ static enum sluice_rc top_schema(struct loader *L, const struct ynode *key,
 	if (v[0] == '\0')
 		return fail_node(L, value, "policy.value", "'schema' must not be empty");
 	L->p->schema_path = path_join(L->base_dir, v);
+	L->p->schema_written = xstrdup(v);
 	sluice_error_clear(&inner);
 	if (open_regular(L->p->schema_path, &fd, &st, &inner) != SLUICE_OK)
 		return fail_node(L, value, "policy.schema-file", "cannot read schema '%s': %s",
@@ -1418,6 +1429,19 @@ static enum sluice_rc top_schema(struct loader *L, const struct ynode *key,
 		return fail_node(L, value, "policy.permissions",
 		                 "schema '%s' is writable by group or others (mode %04o); run chmod go-w",
 		                 show(v).s, (unsigned)(st.st_mode & 07777));
+	/* Its digest joins the policy's bundle digest (the schema decides what is valid). */
+	uint8_t *bytes = NULL, md[32];
+	size_t n = 0;
+	unsigned int mdlen = 0;
+	if (read_regular(L->p->schema_path, POLICY_SCHEMA_MAX_BYTES, &bytes, &n, &inner) !=
+	    SLUICE_OK)
+		return fail_node(L, value, "policy.schema-file", "cannot read schema '%s': %s",
+		                 show(v).s, inner.message);
+	int ok = EVP_Digest(bytes, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+	free(bytes);
+	if (!ok)
+		return sluice_fail(L->err, SLUICE_ERR_INTERNAL, "internal.crypto", "SHA-256 failed");
+	hex_encode(md, sizeof(md), L->p->schema_sha256_hex);
 	return SLUICE_OK;
 }
 
@@ -1568,6 +1592,45 @@ static enum sluice_rc policy_from_tree(struct loader *L, const struct ynode *roo
 /* ---------------------------------------------------------------------------------------- */
 /* Public entry points                                                                      */
 
+/* The bundle digest: SHA-256 over a text that names every input of the policy with its own
+ * digest, one per line, in the order the policy lists them:
+ *   sluice-policy-bundle 1\n
+ *   policy <sha256 of the policy file>\n
+ *   schema <path as written> <sha256>\n          (when there is a schema)
+ *   words <flow index> <path as written> <sha256>\n   (each word list of each flow)
+ * so anyone holding the files can recompute it (docs/OVERSIGHT.md). */
+static enum sluice_rc policy_bundle_digest(struct policy *p, struct sluice_error *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t digest[32];
+	unsigned int mdlen = 0;
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	char line[1200];
+
+#define BUNDLE_LINE(...)                                                                      \
+	do {                                                                                  \
+		int n_ = snprintf(line, sizeof(line), __VA_ARGS__);                           \
+		ok = ok && n_ > 0 && (size_t)n_ < sizeof(line) &&                             \
+		     EVP_DigestUpdate(md, line, (size_t)n_) == 1;                             \
+	} while (0)
+	BUNDLE_LINE("sluice-policy-bundle 1\n");
+	BUNDLE_LINE("policy %s\n", p->sha256_hex);
+	if (p->schema_path != NULL)
+		BUNDLE_LINE("schema %s %s\n", p->schema_written, p->schema_sha256_hex);
+	for (size_t f = 0; f < p->nflows; f++)
+		for (size_t w = 0; w < p->flows[f].nwordlists; w++)
+			BUNDLE_LINE("words %zu %s %s\n", f, p->flows[f].wordlists[w].path,
+			            p->flows[f].wordlists[w].sha256_hex);
+#undef BUNDLE_LINE
+	ok = ok && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.crypto",
+		                   "SHA-256 of the policy bundle failed");
+	hex_encode(digest, sizeof(digest), p->bundle_sha256_hex);
+	return SLUICE_OK;
+}
+
 enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t len,
                                   const char *base_dir, struct policy **out,
                                   struct sluice_error *err)
@@ -1605,6 +1668,9 @@ enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t 
 	if (rc != SLUICE_OK)
 		goto out;
 	rc = policy_from_tree(&L, root);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = policy_bundle_digest(p, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	*out = p;
@@ -1695,6 +1761,7 @@ void policy_free(struct policy *p)
 	free(p->id);
 	free(p->profile);
 	free(p->schema_path);
+	free(p->schema_written);
 	for (size_t i = 0; i < p->ncaveats; i++) {
 		free(p->caveats[i].token);
 		strset_free(&p->caveats[i].requires);

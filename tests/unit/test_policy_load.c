@@ -515,6 +515,51 @@ static void test_permissions_writable_inputs(void **state)
 	rm_tmpdir(dir, files, 3);
 }
 
+static void sha256_text(const char *text, char hex[65])
+{
+	uint8_t md[32];
+	unsigned int n = 0;
+	assert_int_equal(EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL), 1);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The bundle digest covers the word lists: editing one changes it, not the file digest; and it
+ * is exactly the documented text's SHA-256, so oversight can recompute it. */
+static void test_bundle_digest_covers_word_lists(void **state)
+{
+	(void)state;
+	struct sluice_error err;
+	struct policy *p = NULL;
+	char *dir = make_tmpdir();
+	char *files[2];
+	static const char text[] = "sluice-policy: 1\nid: t\nversion: 1\nprofile: ism\n"
+	                           "domains: {a: {clearance: U}, b: {clearance: U}}\n"
+	                           "flows: [{from: a, to: b, redact: {words: [w.txt]}}]\n";
+	files[0] = write_file(dir, "w.txt", "alpha\n", 6, 0644);
+	files[1] = write_file(dir, "p.yaml", text, strlen(text), 0644);
+	assert_int_equal(policy_load(files[1], &p, &err), SLUICE_OK);
+	char file1[65], bundle1[65], expect[65], list_hex[65], policy_hex[65], doc[512];
+	snprintf(file1, sizeof(file1), "%s", p->sha256_hex);
+	snprintf(bundle1, sizeof(bundle1), "%s", p->bundle_sha256_hex);
+	sha256_text("alpha\n", list_hex);
+	sha256_text(text, policy_hex);
+	assert_string_equal(p->flows[0].wordlists[0].sha256_hex, list_hex);
+	snprintf(doc, sizeof(doc), "sluice-policy-bundle 1\npolicy %s\nwords 0 w.txt %s\n",
+	         policy_hex, list_hex);
+	sha256_text(doc, expect);
+	assert_string_equal(bundle1, expect);
+	policy_free(p);
+	unlink(files[0]);
+	free(files[0]);
+	files[0] = write_file(dir, "w.txt", "beta\n", 5, 0644);
+	assert_int_equal(policy_load(files[1], &p, &err), SLUICE_OK);
+	assert_string_equal(p->sha256_hex, file1);
+	assert_string_not_equal(p->bundle_sha256_hex, bundle1);
+	policy_free(p);
+	rm_tmpdir(dir, files, 2);
+}
+
 static void test_unreadable_policy(void **state)
 {
 	(void)state;
@@ -804,6 +849,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_permissions_world_writable),
 	cmocka_unit_test(test_permissions_group_writable),
 	cmocka_unit_test(test_permissions_writable_inputs),
+	cmocka_unit_test(test_bundle_digest_covers_word_lists),
 	cmocka_unit_test(test_unreadable_policy),
 	cmocka_unit_test(test_too_large),
 };

@@ -51,7 +51,7 @@ static struct policy_pattern custom(const char *name, const char *regex)
 
 static struct policy_wordlist wordlist(const char *path, char **words, size_t n)
 {
-	struct policy_wordlist wl = { (char *)path, words, n };
+	struct policy_wordlist wl = { .path = (char *)path, .words = words, .nwords = n };
 	return wl;
 }
 
