@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -77,9 +78,16 @@ static void record_set_reason(struct transfer_record *r, const char *decision,
 	r->reason_line = e->line;
 }
 
+/* The log is opened, and its writer lock taken, only when the first record is ready: so a
+ * long release does not hold other gateways' writes to the same log waiting. */
 static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
                                    struct sluice_error *err)
 {
+	if (ctx->audit == NULL) {
+		enum sluice_rc orc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, err);
+		if (orc != SLUICE_OK)
+			return orc;
+	}
 	json_t *j = transfer_record_to_json(r);
 	if (j == NULL)
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.json",
@@ -106,13 +114,38 @@ static void audit_setup_error(struct release_context *ctx, const char *from, con
 	record_set_reason(&r, "error", e);
 	if (report_path != NULL)
 		(void)sha256_file(report_path, r.input_sha256);
-	if (ctx->audit != NULL && audit_record(ctx, &r, &ignored) == SLUICE_OK &&
+	if (audit_record(ctx, &r, &ignored) == SLUICE_OK &&
 	    receipt_path != NULL && ctx->key != NULL &&
 	    receipt_create(&r, ctx->key, &receipt, &receiptlen, &ignored) == SLUICE_OK &&
 	    file_write_atomic(receipt_path, receipt, receiptlen, 0644, &ignored) != SLUICE_OK)
 		sluice_error_print("sluice", &ignored);
 	free(receipt);
 	transfer_record_free(&r);
+}
+
+/* Fails early, before any report is read, when the audit log could not be written: its
+ * folder must exist and be writable, and the log, if it exists, must be a writable regular
+ * file. (The append itself still checks everything again under the lock.) */
+static enum sluice_rc audit_path_writable(const char *path, struct sluice_error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return sluice_fail_at(err, SLUICE_ERR_IO, "audit.open", path, 0, 0,
+			                      "the audit log is not a regular file");
+		if (access(path, W_OK) != 0)
+			return sluice_fail_at(err, SLUICE_ERR_IO, "audit.open", path, 0, 0,
+			                      "cannot write the audit log: %s", strerror(errno));
+		return SLUICE_OK;
+	}
+	char *dir = path_dirname(path);
+	int ok = access(dir, W_OK | X_OK) == 0;
+	int e = errno;
+	free(dir);
+	if (!ok)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "audit.open", path, 0, 0,
+		                      "cannot create the audit log: %s", strerror(e));
+	return SLUICE_OK;
 }
 
 enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
@@ -127,7 +160,8 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	rc = key_load_private(key_path, &ctx->key, err);
 	if (rc != SLUICE_OK)
 		return rc;
-	rc = auditlog_open(audit_path, ctx->key, &ctx->audit, err);
+	snprintf(ctx->audit_path, sizeof(ctx->audit_path), "%s", audit_path);
+	rc = audit_path_writable(audit_path, err);
 	if (rc != SLUICE_OK)
 		return rc;
 	rc = policy_load(policy_path, &ctx->policy, err);

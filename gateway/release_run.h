@@ -25,11 +25,12 @@ struct release_context {
 	struct redactor **redactors;    /* one per flow */
 	void *schema;                   /* compiled XSD or NULL */
 	EVP_PKEY *key;
-	struct auditlog *audit;
+	struct auditlog *audit;         /* opened (and locked) at the first record, see below */
+	char audit_path[1024];
 	char policy_path[1024];
 };
 
-/* Loads the key, opens the audit log, then loads the policy (and compiles its redactors and
+/* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and
  * schema). A policy that fails to load is still audited (decision "error") and, when
  * `receipt_path` is given, receipted with the digest of `report_path` (either may be NULL),
  * before this returns SLUICE_ERR_POLICY. */
