@@ -26,7 +26,9 @@ static char *fuzz_words[] = {
 };
 
 static struct policy_wordlist fuzz_wordlist = {
-	"lists/fuzz.txt", fuzz_words, sizeof(fuzz_words) / sizeof(fuzz_words[0]),
+	.path = "lists/fuzz.txt",
+	.words = fuzz_words,
+	.nwords = sizeof(fuzz_words) / sizeof(fuzz_words[0]),
 };
 
 static struct policy_pattern fuzz_patterns[] = {
