@@ -38,7 +38,10 @@
 struct auditlog {
 	int fd;
 	char *path;
-	EVP_PKEY *key;                  /* a reference of our own */
+	EVP_PKEY *key;                  /* a reference of our own, or NULL with a signer */
+	auditlog_sign_fn sign;          /* signs checkpoints */
+	void *sign_arg;
+	unsigned interval;              /* transfer lines between checkpoints */
 	char key_id[SHA256_HEX_LEN];
 	uint64_t seq;                   /* seq of the last line; 0 for an empty log */
 	char prev[SHA256_HEX_LEN];      /* chain hash of the last line (zeros when empty) */
@@ -483,7 +486,7 @@ static enum sluice_rc write_checkpoint(struct auditlog *log, struct sluice_error
 		                 "cannot encode a checkpoint");
 		goto out;
 	}
-	rc = signature_sign(log->key, payload, strlen(payload), sig, err);
+	rc = log->sign(log->sign_arg, payload, strlen(payload), sig, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	sig64 = base64_encode(sig, sizeof(sig));
@@ -520,16 +523,24 @@ static void auditlog_free(struct auditlog *log)
 	free(log);
 }
 
+static enum sluice_rc sign_with_key(void *arg, const char *payload, size_t len, uint8_t sig[64],
+                                    struct sluice_error *err)
+{
+	return signature_sign(arg, payload, len, sig, err);
+}
+
+static enum sluice_rc open_log(struct auditlog *log, const char *path, struct sluice_error *err);
+
 enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **out,
                              struct sluice_error *err)
 {
 	enum sluice_rc rc;
 	struct auditlog *log = xcalloc(1, sizeof(*log));
-	struct stat st;
 
 	*out = NULL;
 	log->fd = -1;
 	log->path = xstrdup(path);
+	log->interval = AUDITLOG_CHECKPOINT_INTERVAL;
 	rc = key_id_hex(key, log->key_id, err);
 	if (rc != SLUICE_OK)
 		goto out;
@@ -543,6 +554,58 @@ enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **
 		goto out;
 	}
 	log->key = key;
+	log->sign = sign_with_key;
+	log->sign_arg = key;
+	rc = open_log(log, path, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	*out = log;
+	log = NULL;
+out:
+	auditlog_free(log);
+	return rc;
+}
+
+enum sluice_rc auditlog_open_with_signer(const char *path, const char *key_id,
+                                         auditlog_sign_fn sign, void *sign_arg,
+                                         struct auditlog **out, struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	struct auditlog *log = xcalloc(1, sizeof(*log));
+
+	*out = NULL;
+	log->fd = -1;
+	log->path = xstrdup(path);
+	log->interval = AUDITLOG_CHECKPOINT_INTERVAL;
+	if (key_id == NULL || !is_hex64(key_id)) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.key", "bad checkpoint key id");
+		goto out;
+	}
+	snprintf(log->key_id, sizeof(log->key_id), "%s", key_id);
+	log->sign = sign;
+	log->sign_arg = sign_arg;
+	rc = open_log(log, path, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	*out = log;
+	log = NULL;
+out:
+	auditlog_free(log);
+	return rc;
+}
+
+void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval)
+{
+	if (interval >= 1 && interval <= AUDITLOG_CHECKPOINT_INTERVAL)
+		log->interval = interval;
+}
+
+/* Opens, locks and reads the tail of the log for `log` (whose signing is set up). */
+static enum sluice_rc open_log(struct auditlog *log, const char *path, struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	struct stat st;
+
 	log->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
 	               0640);
 	if (log->fd < 0) {
@@ -579,12 +642,7 @@ enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **
 	if (rc != SLUICE_OK)
 		goto out;
 	rc = read_tail(log, err);
-	if (rc != SLUICE_OK)
-		goto out;
-	*out = log;
-	log = NULL;
 out:
-	auditlog_free(log);
 	return rc;
 }
 
@@ -616,7 +674,7 @@ enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
 	log->records++;
 	log->since_checkpoint++;
 	log->last_is_checkpoint = false;
-	if (log->since_checkpoint >= AUDITLOG_CHECKPOINT_INTERVAL)
+	if (log->since_checkpoint >= log->interval)
 		rc = write_checkpoint(log, err);
 out:
 	free(text);

@@ -43,6 +43,7 @@
 #define SLUICE_AUDITLOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -68,6 +69,21 @@ struct auditlog;
  * AUDITLOG_LOCK_WAIT_MS. */
 enum sluice_rc auditlog_open(const char *path, EVP_PKEY *key, struct auditlog **out,
                              struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Signs a checkpoint's canonical JSON (without its "signature" member) into `sig`. The
+ * gateway daemon's auditor process holds no key: its callback asks the signer process. */
+typedef enum sluice_rc (*auditlog_sign_fn)(void *arg, const char *payload, size_t len,
+                                           uint8_t sig[64], struct sluice_error *err);
+
+/* Like auditlog_open, with checkpoints signed through `sign` under the key whose id is
+ * `key_id` (64 lowercase hex characters). */
+enum sluice_rc auditlog_open_with_signer(const char *path, const char *key_id,
+                                         auditlog_sign_fn sign, void *sign_arg,
+                                         struct auditlog **out, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+
+/* Checkpoints after every `interval` transfer lines (1..AUDITLOG_CHECKPOINT_INTERVAL). */
+void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval);
 
 /* Appends one transfer record (not copied; not modified) and fsyncs before returning. Writes
  * a checkpoint after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines. The record must be a

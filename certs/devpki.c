@@ -1,19 +1,30 @@
 /*
- * The development PKI (see devpki.h): a throw-away CA, leaf certificates for local TLS, and the
- * gateway's signing pair, so that Sluice can be tried without an organisation's PKI.
+ * The development PKI (see devpki.h): a throw-away CA, the gateway's TLS server and client
+ * certificates, one client certificate per agency, a CRL, and the gateway's signing pair, so
+ * that Sluice can be tried without an organisation's PKI.
  *
- * Trust: touches no hostile data (names come from the administrator's command line and are
- * checked against a strict pattern before they become file names). Writes private keys, so
- * every file is created with O_EXCL | O_NOFOLLOW and exact modes, nothing is ever overwritten,
- * and PEM text of private keys is wiped (keys.c).
+ * Trust: names come from the administrator's command line and are checked against a strict
+ * pattern before they become file names. The files read back by devpki_revoke (serials.txt,
+ * ca.pem, ca.crl, ca.key) are administrator files but are parsed as untrusted bytes: bounded
+ * in size, decoded by OpenSSL, serials.txt parsed strictly line by line, and the CRL accepted
+ * only when the CA's key signed it. Writes private keys, so every new file is created with
+ * O_EXCL | O_NOFOLLOW and exact modes, nothing is ever overwritten except ca.crl, which is
+ * replaced atomically (temporary file, fsync, rename) under an exclusive lock on the folder.
+ * Secrets: the CA key lives in an EVP_PKEY (wiped by OpenSSL on free); PEM text of private
+ * keys is wiped by keys.c.
  */
 #include "devpki.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -28,7 +39,13 @@
 #include "keys.h"
 
 #define DEVPKI_DAYS 365
+#define DEVPKI_CRL_DAYS 30
 #define DEVPKI_CA_CN "Sluice development CA - NOT FOR PRODUCTION"
+#define DEVPKI_GATEWAY_CN "sluice-gateway"
+#define DEVPKI_SERVER_SAN "DNS:localhost,DNS:sluice-gateway,IP:127.0.0.1,IP:::1"
+#define DEVPKI_CLIENT_SAN "DNS:sluice-gateway"
+/* Bounds for the files devpki_revoke reads back. */
+#define DEVPKI_MAX_FILE (1024 * 1024)
 
 static const char devpki_readme[] =
 	"Sluice development PKI - NOT FOR PRODUCTION\n"
@@ -40,12 +57,29 @@ static const char devpki_readme[] =
 	"identities. Never use them to guard real traffic or to sign real receipts.\n"
 	"\n"
 	"  ca.key / ca.pem                      development CA (Ed25519, 365 days)\n"
+	"  ca.crl                               the CA's revocation list (30 days; empty at first)\n"
+	"  serials.txt                          serial and name of every certificate the CA issued\n"
+	"  gateway-server.key / .pem            the gateway's TLS server certificate (CN\n"
+	"                                       sluice-gateway; localhost, 127.0.0.1, ::1)\n"
+	"  gateway-client.key / .pem            the gateway's TLS client certificate, for\n"
+	"                                       forwarding to destination agencies\n"
 	"  gateway-signing.key / .pub           signs receipts and audit-log checkpoints\n"
-	"  NAME.key / NAME.pem                  TLS leaf for NAME (SAN NAME, localhost,\n"
-	"                                       127.0.0.1; serverAuth, clientAuth)\n"
+	"  NAME.key / NAME.pem                  an agency's TLS client certificate (CN NAME)\n"
 	"\n"
-	"Check a leaf:   openssl verify -CAfile ca.pem NAME.pem\n"
-	"Key id:         openssl pkey -pubin -in gateway-signing.pub -outform DER | sha256sum\n";
+	"Check a certificate: openssl verify -CAfile ca.pem -purpose sslclient NAME.pem\n"
+	"Revoke an agency:    sluice certs revoke DIR NAME   (then SIGHUP the daemon)\n"
+	"Renew the CRL:       sluice certs refresh-crl DIR   (before 30 days have passed)\n"
+	"Signing key id:      openssl pkey -pubin -in gateway-signing.pub -outform DER | sha256sum\n";
+
+static const char serials_header[] =
+	"# Certificates issued by the Sluice development CA (ca.pem): serial (hex) and name.\n"
+	"# `sluice certs revoke DIR NAME` finds the serial to revoke here; ca.crl lists the\n"
+	"# revoked ones. Written once by `sluice certs init-dev`; do not edit.\n";
+
+/* Names that are files of the development PKI itself, or the gateway's own CN. */
+static const char *const reserved_names[] = {
+	"ca", "gateway-signing", "gateway-server", "gateway-client", DEVPKI_GATEWAY_CN,
+};
 
 bool devpki_name_ok(const char *name)
 {
@@ -61,6 +95,8 @@ bool devpki_name_ok(const char *name)
 	}
 	return true;
 }
+
+/* ---- small helpers ----------------------------------------------------------------------- */
 
 /* Files written so far, removed again when devpki_init fails half-way. */
 struct created {
@@ -86,6 +122,29 @@ static void created_free(struct created *c, bool remove_files)
 	c->n = 0;
 }
 
+/* A growing text buffer (serials.txt). */
+struct text {
+	char *p;
+	size_t n;
+};
+
+static void text_appendf(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void text_appendf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		SLUICE_BUG("vsnprintf failed");
+	t->p = xrealloc(t->p, t->n + (size_t)k + 1);
+	va_start(ap, fmt);
+	vsnprintf(t->p + t->n, (size_t)k + 1, fmt, ap);
+	va_end(ap);
+	t->n += (size_t)k;
+}
+
 static enum sluice_rc x509_fail(struct sluice_error *err, const char *what)
 {
 	unsigned long e = ERR_peek_last_error();
@@ -94,6 +153,30 @@ static enum sluice_rc x509_fail(struct sluice_error *err, const char *what)
 	return sluice_fail(err, SLUICE_ERR_INTERNAL, "devpki.x509", "%s failed%s%s", what,
 	                   r != NULL ? ": " : "", r != NULL ? r : "");
 }
+
+static char *file_in(const char *dir, const char *name, const char *suffix)
+{
+	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s%s", dir, name, suffix);
+	return p;
+}
+
+/* Uppercase hex of a serial number, as `openssl x509 -serial` prints it. New string, or NULL
+ * when OpenSSL fails. */
+static char *serial_hex(const ASN1_INTEGER *serial)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	char *out = hex != NULL ? xstrdup(hex) : NULL;
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return out;
+}
+
+/* ---- certificates ------------------------------------------------------------------------ */
+
+enum cert_kind { CERT_CA, CERT_SERVER, CERT_CLIENT };
 
 static bool add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
@@ -120,19 +203,22 @@ static bool set_random_serial(X509 *x)
 	return ok;
 }
 
-/* A certificate for `key` named `cn`, signed by `issuer_key` (self-signed when `issuer` is
- * NULL). `san` is a subjectAltName value for a leaf, NULL for the CA. */
-static enum sluice_rc make_cert(EVP_PKEY *key, const char *cn, X509 *issuer,
-                                EVP_PKEY *issuer_key, const char *san, X509 **out,
+/* A certificate of `kind` for `key` named `cn`, signed by `issuer_key` (self-signed for
+ * CERT_CA, when `issuer` is NULL). `san` is a subjectAltName value for a leaf, NULL for the
+ * CA. */
+static enum sluice_rc make_cert(EVP_PKEY *key, const char *cn, enum cert_kind kind,
+                                X509 *issuer, EVP_PKEY *issuer_key, const char *san, X509 **out,
                                 struct sluice_error *err)
 {
 	enum sluice_rc rc = SLUICE_OK;
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
 	X509V3_CTX ctx;
-	bool ca = issuer == NULL;
+	bool ca = kind == CERT_CA;
 
 	*out = NULL;
+	if (ca != (issuer == NULL))
+		SLUICE_BUG("a CA certificate is self-signed, a leaf has an issuer");
 	if (x == NULL || name == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
 	    !set_random_serial(x) || X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(x), (long)DEVPKI_DAYS * 24 * 3600) == NULL ||
@@ -154,7 +240,8 @@ static enum sluice_rc make_cert(EVP_PKEY *key, const char *cn, X509 *issuer,
 	else
 		ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
 		     add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") &&
-		     add_ext(x, &ctx, NID_ext_key_usage, "serverAuth,clientAuth") &&
+		     add_ext(x, &ctx, NID_ext_key_usage,
+		             kind == CERT_SERVER ? "serverAuth" : "clientAuth") &&
 		     add_ext(x, &ctx, NID_subject_alt_name, san) &&
 		     add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
 		     add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
@@ -193,31 +280,32 @@ out:
 	return rc;
 }
 
-static char *file_in(const char *dir, const char *name, const char *suffix)
-{
-	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-	char *p = xmalloc(n);
-	snprintf(p, n, "%s/%s%s", dir, name, suffix);
-	return p;
-}
-
-/* Writes NAME.key and NAME.pem: a new key and a certificate for it. */
+/* Writes NAME.key and NAME.pem: a new key and a certificate of `kind` for it. A certificate
+ * issued by the CA is recorded in `serials`. */
 static enum sluice_rc write_pair(const char *dir, const char *name, const char *cn,
-                                 X509 *issuer, EVP_PKEY *issuer_key, const char *san,
-                                 struct created *made, EVP_PKEY **key_out, X509 **cert_out,
-                                 struct sluice_error *err)
+                                 enum cert_kind kind, X509 *issuer, EVP_PKEY *issuer_key,
+                                 const char *san, struct created *made, struct text *serials,
+                                 EVP_PKEY **key_out, X509 **cert_out, struct sluice_error *err)
 {
 	enum sluice_rc rc;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
+	char *hex = NULL;
 	char *keypath = file_in(dir, name, ".key"), *pempath = file_in(dir, name, ".pem");
 
 	rc = key_new_ed25519(&key, err);
 	if (rc != SLUICE_OK)
 		goto out;
-	rc = make_cert(key, cn, issuer, issuer != NULL ? issuer_key : key, san, &cert, err);
+	rc = make_cert(key, cn, kind, issuer, issuer != NULL ? issuer_key : key, san, &cert, err);
 	if (rc != SLUICE_OK)
 		goto out;
+	if (serials != NULL) {
+		hex = serial_hex(X509_get0_serialNumber(cert));
+		if (hex == NULL) {
+			rc = x509_fail(err, "encoding the serial number");
+			goto out;
+		}
+	}
 	rc = key_write_private(key, keypath, err);
 	if (rc != SLUICE_OK)
 		goto out;
@@ -226,6 +314,8 @@ static enum sluice_rc write_pair(const char *dir, const char *name, const char *
 	if (rc != SLUICE_OK)
 		goto out;
 	created_add(made, pempath);
+	if (serials != NULL)
+		text_appendf(serials, "%s %s\n", hex, name);
 	if (key_out != NULL) {
 		*key_out = key;
 		key = NULL;
@@ -237,10 +327,115 @@ static enum sluice_rc write_pair(const char *dir, const char *name, const char *
 out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
+	free(hex);
 	free(keypath);
 	free(pempath);
 	return rc;
 }
+
+/* ---- the CRL ----------------------------------------------------------------------------- */
+
+/* A new CRL from `ca`, signed with `cakey`: v2, lastUpdate now, nextUpdate in 30 days, the
+ * entries of `prev` (if any) plus `revoke` (if not NULL), and a CRL number one above prev's
+ * (1 when there is no previous CRL or it has no number). */
+static enum sluice_rc make_crl(X509 *ca, EVP_PKEY *cakey, X509_CRL *prev,
+                               const ASN1_INTEGER *revoke, X509_CRL **out,
+                               struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *now = NULL, *next = NULL;
+	ASN1_INTEGER *prevnum = NULL, *num = NULL, *serial = NULL;
+	BIGNUM *bn = NULL;
+	X509_REVOKED *rev = NULL;
+	X509_EXTENSION *akid = NULL;
+	X509V3_CTX ctx;
+	time_t t = time(NULL);
+
+	*out = NULL;
+	now = ASN1_TIME_adj(NULL, t, 0, 0);
+	next = ASN1_TIME_adj(NULL, t, DEVPKI_CRL_DAYS, 0);
+	if (crl == NULL || now == NULL || next == NULL ||
+	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) != 1 ||
+	    X509_CRL_set1_lastUpdate(crl, now) != 1 || X509_CRL_set1_nextUpdate(crl, next) != 1) {
+		rc = x509_fail(err, "building the CRL");
+		goto out;
+	}
+
+	/* The CRL number: strictly increasing, so a relying party can tell the newer list. */
+	if (prev != NULL)
+		prevnum = X509_CRL_get_ext_d2i(prev, NID_crl_number, NULL, NULL);
+	bn = prevnum != NULL ? ASN1_INTEGER_to_BN(prevnum, NULL) : BN_new();
+	if (bn == NULL || !BN_add_word(bn, 1) || (num = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1) {
+		rc = x509_fail(err, "numbering the CRL");
+		goto out;
+	}
+
+	X509V3_set_ctx(&ctx, ca, NULL, NULL, crl, 0);
+	X509V3_set_ctx_nodb(&ctx);
+	akid = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
+	if (akid == NULL || X509_CRL_add_ext(crl, akid, -1) != 1) {
+		rc = x509_fail(err, "adding the CRL's authority key identifier");
+		goto out;
+	}
+
+	STACK_OF(X509_REVOKED) *old = prev != NULL ? X509_CRL_get_REVOKED(prev) : NULL;
+	for (int i = 0; i < sk_X509_REVOKED_num(old); i++) {
+		rev = X509_REVOKED_dup(sk_X509_REVOKED_value(old, i));
+		if (rev == NULL || X509_CRL_add0_revoked(crl, rev) != 1) {
+			rc = x509_fail(err, "copying the earlier revocations");
+			goto out;
+		}
+		rev = NULL; /* the CRL owns it now */
+	}
+	if (revoke != NULL) {
+		rev = X509_REVOKED_new();
+		serial = ASN1_INTEGER_dup(revoke);
+		if (rev == NULL || serial == NULL || X509_REVOKED_set_serialNumber(rev, serial) != 1 ||
+		    X509_REVOKED_set_revocationDate(rev, now) != 1 ||
+		    X509_CRL_add0_revoked(crl, rev) != 1) {
+			rc = x509_fail(err, "adding the revocation");
+			goto out;
+		}
+		rev = NULL;
+	}
+	/* Ed25519 signs the message itself: no digest. */
+	if (X509_CRL_sort(crl) != 1 || X509_CRL_sign(crl, cakey, NULL) <= 0) {
+		rc = x509_fail(err, "signing the CRL");
+		goto out;
+	}
+	*out = crl;
+	crl = NULL;
+out:
+	X509_REVOKED_free(rev);
+	X509_EXTENSION_free(akid);
+	ASN1_INTEGER_free(serial);
+	ASN1_INTEGER_free(num);
+	ASN1_INTEGER_free(prevnum);
+	BN_free(bn);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_CRL_free(crl);
+	return rc;
+}
+
+/* PEM text of `crl` in a new BIO (read its bytes with BIO_get_mem_data). */
+static enum sluice_rc crl_pem(X509_CRL *crl, BIO **out, struct sluice_error *err)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+
+	*out = NULL;
+	if (bio == NULL || PEM_write_bio_X509_CRL(bio, crl) != 1) {
+		BIO_free(bio);
+		return x509_fail(err, "encoding the CRL");
+	}
+	*out = bio;
+	return SLUICE_OK;
+}
+
+/* ---- devpki_init ------------------------------------------------------------------------- */
 
 /* Every file devpki_init would write, so that it can refuse before writing anything. */
 static enum sluice_rc check_absent(const char *dir, const char *name, const char *suffix,
@@ -260,31 +455,62 @@ static enum sluice_rc check_absent(const char *dir, const char *name, const char
 	return rc;
 }
 
-enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nnames,
-                           struct sluice_error *err)
+static enum sluice_rc check_names(const char *const *names, size_t nnames,
+                                  struct sluice_error *err)
 {
-	enum sluice_rc rc = SLUICE_OK;
-	struct created made = {NULL, 0};
-	EVP_PKEY *cakey = NULL;
-	X509 *cacert = NULL;
-	char *path = NULL;
-	struct stat st;
-
 	for (size_t i = 0; i < nnames; i++) {
 		if (!devpki_name_ok(names[i]))
 			return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
 			                   "bad certificate name \"%.80s\": names match "
 			                   "[a-z0-9][a-z0-9._-]{0,62}",
 			                   names[i]);
-		if (strcmp(names[i], "ca") == 0 || strcmp(names[i], "gateway-signing") == 0)
-			return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
-			                   "\"%s\" is reserved for the development PKI's own files",
-			                   names[i]);
+		for (size_t r = 0; r < sizeof(reserved_names) / sizeof(reserved_names[0]); r++)
+			if (strcmp(names[i], reserved_names[r]) == 0)
+				return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
+				                   "\"%s\" is reserved for the development PKI's own "
+				                   "files",
+				                   names[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0)
 				return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
 				                   "name \"%s\" given twice", names[i]);
 	}
+	return SLUICE_OK;
+}
+
+/* Writes `len` bytes to the new file DIR/NAME (mode `mode`) and records it in `made`. */
+static enum sluice_rc write_new(const char *dir, const char *name, const void *p, size_t len,
+                                mode_t mode, struct created *made, struct sluice_error *err)
+{
+	char *path = file_in(dir, name, "");
+	enum sluice_rc rc = certs_write_new_file(path, p, len, mode, err);
+	if (rc == SLUICE_OK)
+		created_add(made, path);
+	free(path);
+	return rc;
+}
+
+enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nnames,
+                           struct sluice_error *err)
+{
+	static const char *const own_files[][2] = {
+		{"README", ".txt"},          {"serials", ".txt"},        {"ca", ".key"},
+		{"ca", ".pem"},              {"ca", ".crl"},             {"gateway-signing", ".key"},
+		{"gateway-signing", ".pub"}, {"gateway-server", ".key"}, {"gateway-server", ".pem"},
+		{"gateway-client", ".key"},  {"gateway-client", ".pem"},
+	};
+	enum sluice_rc rc = SLUICE_OK;
+	struct created made = {NULL, 0};
+	struct text serials = {NULL, 0};
+	EVP_PKEY *cakey = NULL;
+	X509 *cacert = NULL;
+	X509_CRL *crl = NULL;
+	BIO *crlbio = NULL;
+	char *priv = NULL, *pub = NULL, *san = NULL;
+	struct stat st;
+
+	if ((rc = check_names(names, nnames, err)) != SLUICE_OK)
+		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return sluice_fail_at(err, SLUICE_ERR_IO, "io.mkdir", dir, 0, 0,
 		                      "cannot create the folder: %s", strerror(errno));
@@ -292,57 +518,341 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
 		return sluice_fail_at(err, SLUICE_ERR_IO, "io.mkdir", dir, 0, 0,
 		                      "not a folder");
 
-	if ((rc = check_absent(dir, "ca", ".key", err)) != SLUICE_OK ||
-	    (rc = check_absent(dir, "ca", ".pem", err)) != SLUICE_OK ||
-	    (rc = check_absent(dir, "gateway-signing", ".key", err)) != SLUICE_OK ||
-	    (rc = check_absent(dir, "gateway-signing", ".pub", err)) != SLUICE_OK ||
-	    (rc = check_absent(dir, "README", ".txt", err)) != SLUICE_OK)
-		return rc;
+	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
+		if ((rc = check_absent(dir, own_files[i][0], own_files[i][1], err)) != SLUICE_OK)
+			return rc;
 	for (size_t i = 0; i < nnames; i++)
 		if ((rc = check_absent(dir, names[i], ".key", err)) != SLUICE_OK ||
 		    (rc = check_absent(dir, names[i], ".pem", err)) != SLUICE_OK)
 			return rc;
 
-	path = file_in(dir, "README", ".txt");
-	rc = certs_write_new_file(path, devpki_readme, strlen(devpki_readme), 0644, err);
-	if (rc != SLUICE_OK)
-		goto out;
-	created_add(&made, path);
-	free(path);
-	path = NULL;
-
-	rc = write_pair(dir, "ca", DEVPKI_CA_CN, NULL, NULL, NULL, &made, &cakey, &cacert, err);
+	rc = write_new(dir, "README.txt", devpki_readme, strlen(devpki_readme), 0644, &made, err);
 	if (rc != SLUICE_OK)
 		goto out;
 
-	char *priv = file_in(dir, "gateway-signing", ".key");
-	char *pub = file_in(dir, "gateway-signing", ".pub");
+	rc = write_pair(dir, "ca", DEVPKI_CA_CN, CERT_CA, NULL, NULL, NULL, &made, NULL, &cakey,
+	                &cacert, err);
+	if (rc != SLUICE_OK)
+		goto out;
+
+	priv = file_in(dir, "gateway-signing", ".key");
+	pub = file_in(dir, "gateway-signing", ".pub");
 	rc = key_generate(priv, pub, err);
-	if (rc == SLUICE_OK) {
-		created_add(&made, priv);
-		created_add(&made, pub);
-	}
-	free(priv);
-	free(pub);
 	if (rc != SLUICE_OK)
 		goto out;
+	created_add(&made, priv);
+	created_add(&made, pub);
 
+	text_appendf(&serials, "%s", serials_header);
+	rc = write_pair(dir, "gateway-server", DEVPKI_GATEWAY_CN, CERT_SERVER, cacert, cakey,
+	                DEVPKI_SERVER_SAN, &made, &serials, NULL, NULL, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = write_pair(dir, "gateway-client", DEVPKI_GATEWAY_CN, CERT_CLIENT, cacert, cakey,
+	                DEVPKI_CLIENT_SAN, &made, &serials, NULL, NULL, err);
+	if (rc != SLUICE_OK)
+		goto out;
 	for (size_t i = 0; i < nnames; i++) {
-		size_t n = 2 * strlen(names[i]) + 64;
-		char *san = xmalloc(n);
-		if (strcmp(names[i], "localhost") == 0)
-			snprintf(san, n, "DNS:localhost,IP:127.0.0.1");
-		else
-			snprintf(san, n, "DNS:%s,DNS:localhost,IP:127.0.0.1", names[i]);
-		rc = write_pair(dir, names[i], names[i], cacert, cakey, san, &made, NULL, NULL, err);
+		size_t n = strlen(names[i]) + 8;
 		free(san);
+		san = xmalloc(n);
+		snprintf(san, n, "DNS:%s", names[i]);
+		rc = write_pair(dir, names[i], names[i], CERT_CLIENT, cacert, cakey, san, &made,
+		                &serials, NULL, NULL, err);
 		if (rc != SLUICE_OK)
 			goto out;
 	}
+
+	/* The CRL, empty for now, and the record of what was issued. */
+	char *data = NULL;
+	long len;
+	if ((rc = make_crl(cacert, cakey, NULL, NULL, &crl, err)) != SLUICE_OK ||
+	    (rc = crl_pem(crl, &crlbio, err)) != SLUICE_OK)
+		goto out;
+	len = BIO_get_mem_data(crlbio, &data);
+	if (len <= 0) {
+		rc = x509_fail(err, "encoding the CRL");
+		goto out;
+	}
+	rc = write_new(dir, "ca.crl", data, (size_t)len, 0644, &made, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = write_new(dir, "serials.txt", serials.p, serials.n, 0644, &made, err);
 out:
-	free(path);
 	created_free(&made, rc != SLUICE_OK);
+	free(serials.p);
+	free(priv);
+	free(pub);
+	free(san);
+	BIO_free(crlbio);
+	X509_CRL_free(crl);
 	EVP_PKEY_free(cakey);
 	X509_free(cacert);
 	return rc;
+}
+
+/* ---- devpki_revoke and devpki_refresh_crl ------------------------------------------------ */
+
+/* Finds `name` in DIR/serials.txt and returns its serial. The file is parsed strictly: comment
+ * lines start with '#', every other line is "HEX NAME" with exactly one space, a name at most
+ * once. */
+static enum sluice_rc serial_lookup(const char *dir, const char *name, ASN1_INTEGER **out,
+                                    struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	char *path = file_in(dir, "serials", ".txt");
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *found = NULL;
+	BIGNUM *bn = NULL;
+	unsigned lineno = 0;
+
+	*out = NULL;
+	rc = file_read_bounded(path, DEVPKI_MAX_FILE, SLUICE_ERR_POLICY, &buf, &len, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	if (memchr(buf, '\0', len) != NULL || (len > 0 && buf[len - 1] != '\n')) {
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials", path, 0, 0,
+		                    "holds a NUL byte or does not end with a newline");
+		goto out;
+	}
+	for (char *line = (char *)buf; line < (char *)buf + len;) {
+		char *eol = memchr(line, '\n', (size_t)((char *)buf + len - line));
+		*eol = '\0';
+		lineno++;
+		if (line[0] != '#') {
+			char *sp = strchr(line, ' ');
+			size_t hexlen = sp != NULL ? (size_t)(sp - line) : 0;
+			bool ok = sp != NULL && hexlen >= 1 && hexlen <= 64 &&
+			          strspn(line, "0123456789ABCDEF") == hexlen && devpki_name_ok(sp + 1);
+			if (!ok) {
+				rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials", path,
+				                    lineno, 1,
+				                    "expected \"SERIAL NAME\" (uppercase hex, one space)");
+				goto out;
+			}
+			if (strcmp(sp + 1, name) == 0) {
+				if (found != NULL) {
+					rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials",
+					                    path, lineno, 1, "\"%s\" is listed twice",
+					                    name);
+					goto out;
+				}
+				*sp = '\0';
+				found = line;
+			}
+		}
+		line = eol + 1;
+	}
+	if (found == NULL) {
+		rc = sluice_fail_at(err, SLUICE_ERR_USAGE, "devpki.unknown", path, 0, 0,
+		                    "no certificate named \"%s\" was issued by this development CA",
+		                    name);
+		goto out;
+	}
+	if (BN_hex2bn(&bn, found) != (int)strlen(found) ||
+	    (*out = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
+		rc = x509_fail(err, "decoding the serial number");
+		goto out;
+	}
+out:
+	BN_free(bn);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* Reads the first PEM certificate (or CRL, when `is_crl`) of DIR/NAME, bounded in size. */
+static enum sluice_rc read_pem_object(const char *dir, const char *name, bool is_crl,
+                                      X509 **cert, X509_CRL **crl, struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	char *path = file_in(dir, name, "");
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	BIO *bio = NULL;
+
+	rc = file_read_bounded(path, DEVPKI_MAX_FILE, SLUICE_ERR_POLICY, &buf, &len, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (bio == NULL) {
+		rc = x509_fail(err, "reading PEM");
+		goto out;
+	}
+	if (is_crl)
+		*crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+	else
+		*cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (is_crl ? *crl == NULL : *cert == NULL) {
+		ERR_clear_error();
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.pem", path, 0, 0,
+		                    "not a PEM %s", is_crl ? "CRL" : "certificate");
+	}
+out:
+	BIO_free(bio);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* Loads the CA (ca.pem, ca.key: they must match) and its current CRL (ca.crl: issued and
+ * signed by that CA). */
+static enum sluice_rc load_ca_and_crl(const char *dir, X509 **ca, EVP_PKEY **cakey,
+                                      X509_CRL **crl, struct sluice_error *err)
+{
+	enum sluice_rc rc;
+	char *keypath = file_in(dir, "ca", ".key");
+	char *crlpath = file_in(dir, "ca", ".crl");
+
+	if ((rc = read_pem_object(dir, "ca.pem", false, ca, NULL, err)) != SLUICE_OK ||
+	    (rc = key_load_private(keypath, cakey, err)) != SLUICE_OK ||
+	    (rc = read_pem_object(dir, "ca.crl", true, NULL, crl, err)) != SLUICE_OK)
+		goto out;
+	if (X509_check_private_key(*ca, *cakey) != 1) {
+		ERR_clear_error();
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.ca", keypath, 0, 0,
+		                    "is not the key of ca.pem");
+		goto out;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(*crl), X509_get_subject_name(*ca)) != 0 ||
+	    X509_CRL_verify(*crl, X509_get0_pubkey(*ca)) != 1) {
+		ERR_clear_error();
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.crl", crlpath, 0, 0,
+		                    "was not issued and signed by ca.pem: refusing to build on it");
+		goto out;
+	}
+out:
+	free(keypath);
+	free(crlpath);
+	return rc;
+}
+
+/* Replaces `path` atomically: a temporary file beside it (created O_EXCL, mode exactly
+ * `mode`), fsync, rename, fsync of the folder. A reader (the daemon reloading its CRL) sees
+ * the old file or the new one, never a part of either. */
+static enum sluice_rc replace_file(const char *path, const void *p, size_t len, mode_t mode,
+                                   struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	size_t n = strlen(path) + 16;
+	char *tmp = xmalloc(n);
+	int fd;
+
+	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, mode 0600 */
+	if (fd < 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", path, 0, 0,
+		                    "cannot create a temporary file beside it: %s", strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	if (fchmod(fd, mode) != 0 || fd_write_all(fd, p, len) != 0 || fsync(fd) != 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", tmp, 0, 0, "cannot write: %s",
+		                    strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", tmp, 0, 0, "cannot close: %s",
+		                    strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", path, 0, 0,
+		                    "cannot rename %s over it: %s", tmp, strerror(errno));
+		goto out;
+	}
+	char *dir = path_dirname(path);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+out:
+	if (rc != SLUICE_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Re-issues DIR/ca.crl with its earlier entries, plus NAME's serial when `name` is not NULL.
+ * Holds an exclusive lock on the folder, so two runs cannot lose each other's revocation. */
+static enum sluice_rc crl_update(const char *dir, const char *name, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	int dfd = -1;
+	ASN1_INTEGER *serial = NULL;
+	X509 *ca = NULL;
+	EVP_PKEY *cakey = NULL;
+	X509_CRL *crl = NULL, *next = NULL;
+	X509_REVOKED *found = NULL;
+	BIO *bio = NULL;
+	char *path = file_in(dir, "ca", ".crl");
+	char *data = NULL;
+	long len;
+
+	if (name != NULL && !devpki_name_ok(name)) {
+		rc = sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
+		                 "bad certificate name \"%.80s\": names match "
+		                 "[a-z0-9][a-z0-9._-]{0,62}",
+		                 name);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.open", dir, 0, 0,
+		                    "cannot open the folder: %s", strerror(errno));
+		goto out;
+	}
+	if (flock(dfd, LOCK_EX) != 0) {
+		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.lock", dir, 0, 0,
+		                    "cannot lock the folder: %s", strerror(errno));
+		goto out;
+	}
+	if (name != NULL && (rc = serial_lookup(dir, name, &serial, err)) != SLUICE_OK)
+		goto out;
+	if ((rc = load_ca_and_crl(dir, &ca, &cakey, &crl, err)) != SLUICE_OK)
+		goto out;
+	if (serial != NULL && X509_CRL_get0_by_serial(crl, &found, serial) > 0) {
+		char *hex = serial_hex(serial);
+		rc = sluice_fail_at(err, SLUICE_ERR_USAGE, "devpki.already-revoked", path, 0, 0,
+		                    "\"%s\" (serial %s) is already revoked", name,
+		                    hex != NULL ? hex : "?");
+		free(hex);
+		goto out;
+	}
+	if ((rc = make_crl(ca, cakey, crl, serial, &next, err)) != SLUICE_OK ||
+	    (rc = crl_pem(next, &bio, err)) != SLUICE_OK)
+		goto out;
+	len = BIO_get_mem_data(bio, &data);
+	if (len <= 0) {
+		rc = x509_fail(err, "encoding the CRL");
+		goto out;
+	}
+	rc = replace_file(path, data, (size_t)len, 0644, err);
+out:
+	if (dfd >= 0)
+		close(dfd); /* releases the lock */
+	BIO_free(bio);
+	X509_CRL_free(next);
+	X509_CRL_free(crl);
+	EVP_PKEY_free(cakey);
+	X509_free(ca);
+	ASN1_INTEGER_free(serial);
+	free(path);
+	return rc;
+}
+
+enum sluice_rc devpki_revoke(const char *dir, const char *name, struct sluice_error *err)
+{
+	if (name == NULL)
+		return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name", "no name to revoke");
+	return crl_update(dir, name, err);
+}
+
+enum sluice_rc devpki_refresh_crl(const char *dir, struct sluice_error *err)
+{
+	return crl_update(dir, NULL, err);
 }

@@ -15,12 +15,26 @@ static const char keygen_usage[] =
 	"PREFIX defaults to sluice-signing. Existing files are never overwritten.\n";
 
 static const char certs_usage[] =
-	"usage: sluice certs init-dev DIR [DOMAIN...]\n"
+	"usage: sluice certs init-dev DIR [AGENCY...]\n"
+	"       sluice certs revoke DIR NAME\n"
+	"       sluice certs refresh-crl DIR\n"
 	"\n"
-	"Makes a development PKI in DIR: a self-signed Ed25519 CA (ca.pem, ca.key), the gateway's\n"
-	"signing pair (gateway-signing.key, gateway-signing.pub) and, per DOMAIN, a TLS\n"
-	"certificate and key signed by the CA (DOMAIN.pem, DOMAIN.key). For development and\n"
-	"demonstrations only. Existing files are never overwritten.\n";
+	"init-dev makes a development PKI in DIR (created 0700): a self-signed Ed25519 CA\n"
+	"(ca.pem, ca.key), its empty CRL (ca.crl, 30 days), the gateway's TLS server certificate\n"
+	"(gateway-server.pem/.key: CN sluice-gateway, localhost, 127.0.0.1, ::1), its TLS client\n"
+	"certificate for forwarding (gateway-client.pem/.key), the gateway's signing pair\n"
+	"(gateway-signing.key/.pub), per AGENCY a TLS client certificate with CN AGENCY\n"
+	"(AGENCY.pem/.key), and serials.txt naming every serial the CA issued. Private keys are\n"
+	"0600. Existing files are never overwritten.\n"
+	"\n"
+	"revoke adds NAME's certificate (an AGENCY, gateway-server or gateway-client) to DIR/ca.crl,\n"
+	"keeping earlier revocations, and replaces the file atomically; then send SIGHUP to sluiced\n"
+	"so that it reloads the CRL. An unknown name or a second revocation is refused (exit 64).\n"
+	"\n"
+	"refresh-crl re-signs DIR/ca.crl with the same entries for another 30 days (a CRL past its\n"
+	"next update makes every client certificate fail).\n"
+	"\n"
+	"For development and demonstrations only: see docs/PKI.md for a real agency CA.\n";
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -67,29 +81,57 @@ int cmd_keygen(int argc, char **argv)
 	return sluice_rc_exit_code(rc);
 }
 
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
 int cmd_certs(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (argc >= 2 && is_help(argv[1])) {
 		fputs(certs_usage, stdout);
 		return 0;
 	}
-	if (argc < 2 || strcmp(argv[1], "init-dev") != 0)
-		return usage_error(certs_usage, argc < 2 ? "no certs subcommand given"
-		                                         : "unknown certs subcommand");
-	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-		fputs(certs_usage, stdout);
-		return 0;
-	}
-	if (argc < 3 || argv[2][0] == '-')
-		return usage_error(certs_usage, "certs init-dev needs a folder");
+	if (argc < 2)
+		return usage_error(certs_usage, "no certs subcommand given");
+	const char *sub = argv[1];
+	if (strcmp(sub, "init-dev") != 0 && strcmp(sub, "revoke") != 0 &&
+	    strcmp(sub, "refresh-crl") != 0)
+		return usage_error(certs_usage, "unknown certs subcommand '%s'", sub);
+	for (int i = 2; i < argc; i++)
+		if (is_help(argv[i])) {
+			fputs(certs_usage, stdout);
+			return 0;
+		}
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] == '-')
+			return usage_error(certs_usage, "unknown option '%s'", argv[i]);
+	if (argc < 3)
+		return usage_error(certs_usage, "certs %s needs a folder", sub);
 
 	struct sluice_error err;
-	enum sluice_rc rc = devpki_init(argv[2], (const char *const *)argv + 3, (size_t)(argc - 3),
-	                                &err);
-	if (rc != SLUICE_OK) {
-		sluice_error_print("sluice certs", &err);
-		return sluice_rc_exit_code(rc);
+	enum sluice_rc rc;
+	const char *dir = argv[2];
+	if (strcmp(sub, "init-dev") == 0) {
+		rc = devpki_init(dir, (const char *const *)argv + 3, (size_t)(argc - 3), &err);
+		if (rc == SLUICE_OK)
+			printf("development PKI written to %s (NOT FOR PRODUCTION)\n", dir);
+	} else if (strcmp(sub, "revoke") == 0) {
+		if (argc != 4)
+			return usage_error(certs_usage, "certs revoke needs a folder and one name");
+		rc = devpki_revoke(dir, argv[3], &err);
+		if (rc == SLUICE_OK)
+			printf("revoked %s: %s/ca.crl rewritten; send SIGHUP to sluiced to reload it\n",
+			       argv[3], dir);
+	} else {
+		if (argc != 3)
+			return usage_error(certs_usage, "certs refresh-crl takes only a folder");
+		rc = devpki_refresh_crl(dir, &err);
+		if (rc == SLUICE_OK)
+			printf("%s/ca.crl re-signed for 30 days; send SIGHUP to sluiced to reload it\n",
+			       dir);
 	}
-	printf("development PKI written to %s (NOT FOR PRODUCTION)\n", argv[2]);
-	return 0;
+	if (rc != SLUICE_OK)
+		sluice_error_print("sluice certs", &err);
+	return sluice_rc_exit_code(rc);
 }
