@@ -594,6 +594,49 @@ out:
 	return rc;
 }
 
+bool auditlog_checkpoint_payload_ok(const char *payload, size_t len, const char *key_id,
+                                    char *why, size_t whylen)
+{
+	static const char *const members[] = { "key_id", "prev", "records", "seq", "time", "type",
+		                                "recovered_torn_line", NULL };
+	json_error_t jerr;
+	const char *stranger = NULL;
+	char *canon = NULL;
+	bool ok = false;
+	json_t *cp = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (cp == NULL || !json_is_object(cp)) {
+		snprintf(why, whylen, "not a JSON object");
+	} else if (!json_only_members(cp, members, &stranger)) {
+		snprintf(why, whylen, "unknown member \"%s\"", stranger);
+	} else if (!json_is_string(json_object_get(cp, "type")) ||
+	           strcmp(json_string_value(json_object_get(cp, "type")), "checkpoint") != 0) {
+		snprintf(why, whylen, "not a checkpoint");
+	} else if (!json_is_string(json_object_get(cp, "key_id")) ||
+	           strcmp(json_string_value(json_object_get(cp, "key_id")), key_id) != 0) {
+		snprintf(why, whylen, "names another key");
+	} else if (!json_is_string(json_object_get(cp, "prev")) ||
+	           !is_hex64(json_string_value(json_object_get(cp, "prev"))) ||
+	           !json_is_integer(json_object_get(cp, "seq")) ||
+	           !json_is_integer(json_object_get(cp, "records")) ||
+	           !json_is_string(json_object_get(cp, "time"))) {
+		snprintf(why, whylen, "members of the wrong type");
+	} else if ((canon = json_canonical(cp)) == NULL || strlen(canon) != len ||
+	           memcmp(canon, payload, len) != 0) {
+		snprintf(why, whylen, "not canonical JSON");
+	} else {
+		ok = true;
+	}
+	free(canon);
+	json_decref(cp);
+	return ok;
+}
+
+int auditlog_fd(const struct auditlog *log)
+{
+	return log->fd;
+}
+
 void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval)
 {
 	if (interval >= 1 && interval <= AUDITLOG_CHECKPOINT_INTERVAL)

@@ -42,6 +42,7 @@
 #ifndef SLUICE_AUDITLOG_H
 #define SLUICE_AUDITLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +82,15 @@ enum sluice_rc auditlog_open_with_signer(const char *path, const char *key_id,
                                          auditlog_sign_fn sign, void *sign_arg,
                                          struct auditlog **out, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+
+/* Whether `payload` is what write_checkpoint asks a signer to sign: the canonical JSON of a
+ * checkpoint without its signature, naming `key_id`. The signer process signs nothing else
+ * for the auditor. On false, `why` says what is wrong. */
+bool auditlog_checkpoint_payload_ok(const char *payload, size_t len, const char *key_id,
+                                    char *why, size_t whylen);
+
+/* The open log's descriptor, so that a sandboxed writer can keep it. */
+int auditlog_fd(const struct auditlog *log);
 
 /* Checkpoints after every `interval` transfer lines (1..AUDITLOG_CHECKPOINT_INTERVAL). */
 void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval);

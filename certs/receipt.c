@@ -174,19 +174,21 @@ fail:
 	return NULL;
 }
 
-enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
-                              size_t *outlen, struct sluice_error *err)
+static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *err);
+
+/* Signs the record object (already checked by the caller) into a receipt. */
+static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **out,
+                                  size_t *outlen, struct sluice_error *err)
 {
 	enum sluice_rc rc = SLUICE_OK;
-	json_t *record = NULL, *receipt = NULL;
+	json_t *receipt = NULL;
 	char *canon = NULL, *sig64 = NULL, *text = NULL;
 	char kid[SHA256_HEX_LEN];
 	uint8_t sig[64];
 
 	*out = NULL;
 	*outlen = 0;
-	record = transfer_record_to_json(r);
-	if (record == NULL || (canon = json_canonical(record)) == NULL) {
+	if ((canon = json_canonical(record)) == NULL) {
 		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
 		                 "cannot encode the transfer record as JSON (a field is not UTF-8?)");
 		goto out;
@@ -201,7 +203,7 @@ enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, ch
 	receipt = json_object();
 	if (receipt == NULL || !put(receipt, "key_id", json_string(kid)) ||
 	    !put(receipt, "receipt", json_integer(1)) ||
-	    json_object_set(receipt, "record", record) != 0 ||
+	    json_object_set(receipt, "record", (json_t *)record) != 0 ||
 	    !put(receipt, "signature", json_string(sig64)) ||
 	    !put(receipt, "signature_alg", json_string("ed25519")) ||
 	    (text = json_canonical(receipt)) == NULL) {
@@ -220,7 +222,48 @@ out:
 	free(sig64);
 	free(canon);
 	json_decref(receipt);
+	return rc;
+}
+
+enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
+                              size_t *outlen, struct sluice_error *err)
+{
+	json_t *record = transfer_record_to_json(r);
+	if (record == NULL) {
+		*out = NULL;
+		*outlen = 0;
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                   "cannot encode the transfer record as JSON (a field is not UTF-8?)");
+	}
+	enum sluice_rc rc = sign_record(record, key, out, outlen, err);
 	json_decref(record);
+	return rc;
+}
+
+enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key, char **out,
+                                 size_t *outlen, struct sluice_error *err)
+{
+	json_error_t jerr;
+	*out = NULL;
+	*outlen = 0;
+	if (len > RECEIPT_MAX_RECORD_BYTES)
+		return sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.size",
+		                   "a record to sign is larger than %u bytes",
+		                   (unsigned)RECEIPT_MAX_RECORD_BYTES);
+	json_t *rec = json_loadb((const char *)record, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (rec == NULL)
+		return sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.json",
+		                   "a record to sign is not JSON: %s", jerr.text);
+	enum sluice_rc rc = check_record_form(rec, err);
+	char *canon = rc == SLUICE_OK ? json_canonical(rec) : NULL;
+	if (rc == SLUICE_OK && (canon == NULL || strlen(canon) != len ||
+	                        memcmp(canon, record, len) != 0))
+		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.canonical",
+		                 "a record to sign is not in canonical form");
+	if (rc == SLUICE_OK)
+		rc = sign_record(rec, key, out, outlen, err);
+	free(canon);
+	json_decref(rec);
 	return rc;
 }
 

@@ -69,6 +69,13 @@ json_t *transfer_record_to_json(const struct transfer_record *r);
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* The signer process's one job: `record` must be the canonical JSON of a transfer record of
+ * the form receipt_verify accepts (anything else is refused: SLUICE_ERR_VERIFY), and is signed
+ * into a receipt as receipt_create would. */
+#define RECEIPT_MAX_RECORD_BYTES (64u * 1024 * 1024)
+enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key, char **out,
+                                 size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
+
 /* Checks a receipt's form, its key id against `pub`, its signature, and, when `report` is not
  * NULL, that SHA-256(report) is the record's output_sha256 (or input_sha256 when nothing was
  * released). SLUICE_ERR_VERIFY with a precise message on any mismatch; on success *record_out

@@ -53,12 +53,18 @@ out:
 
 static void record_set_policy(struct transfer_record *r, const struct release_context *ctx)
 {
-	if (ctx->policy != NULL) {
-		r->policy_id = xstrdup(ctx->policy->id);
-		r->policy_version = ctx->policy->version;
-		snprintf(r->policy_sha256, sizeof(r->policy_sha256), "%s", ctx->policy->sha256_hex);
+	transfer_record_set_policy(r, ctx->policy);
+}
+
+void transfer_record_set_policy(struct transfer_record *r, const struct policy *p)
+{
+	free(r->policy_id);
+	if (p != NULL) {
+		r->policy_id = xstrdup(p->id);
+		r->policy_version = p->version;
+		snprintf(r->policy_sha256, sizeof(r->policy_sha256), "%s", p->sha256_hex);
 		snprintf(r->policy_bundle_sha256, sizeof(r->policy_bundle_sha256), "%s",
-		         ctx->policy->bundle_sha256_hex);
+		         p->bundle_sha256_hex);
 	} else {
 		r->policy_id = xstrdup("");
 		r->policy_version = -1;
@@ -80,6 +86,25 @@ static void record_set_reason(struct transfer_record *r, const char *decision,
 
 /* The log is opened, and its writer lock taken, only when the first record is ready: so a
  * long release does not hold other gateways' writes to the same log waiting. */
+void transfer_record_set_result(struct transfer_record *rec, const struct release_result *result)
+{
+	free(rec->decision);
+	rec->decision = xstrdup(release_decision_name(result->decision));
+	if (result->decision != RELEASE_RELEASED) {
+		record_set_reason(rec, release_decision_name(result->decision), &result->error);
+	} else {
+		sha256_hex(result->output, result->outlen, rec->output_sha256);
+		free(rec->banner);
+		rec->banner = result->banner ? xstrdup(result->banner) : NULL;
+	}
+	for (size_t i = 0; i < result->nremovals; i++)
+		transfer_record_add_removal(rec, result->removals[i].location,
+		                            result->removals[i].line, result->removals[i].rule);
+	for (size_t i = 0; i < result->nredactions; i++)
+		transfer_record_add_redaction(rec, result->redactions[i].location,
+		                              result->redactions[i].rule, result->redactions[i].count);
+}
+
 static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
                                    struct sluice_error *err)
 {
@@ -281,25 +306,14 @@ enum sluice_rc release_one(struct release_context *ctx, const char *from, const 
 	decision_rc = release_decision_rc(result.decision);
 
 decided:
-	free(rec.decision);
-	rec.decision = xstrdup(release_decision_name(result.decision));
+	transfer_record_set_result(&rec, &result);
 	if (result.decision != RELEASE_RELEASED) {
-		record_set_reason(&rec, release_decision_name(result.decision), &result.error);
 		*err = result.error;
 		if (err->rc == SLUICE_OK)
 			err->rc = decision_rc;
-	} else {
-		sha256_hex(result.output, result.outlen, rec.output_sha256);
-		rec.banner = result.banner ? xstrdup(result.banner) : NULL;
 	}
-	for (size_t i = 0; i < result.nremovals; i++)
-		transfer_record_add_removal(&rec, result.removals[i].location, result.removals[i].line,
-		                            result.removals[i].rule);
-	for (size_t i = 0; i < result.nredactions; i++) {
-		transfer_record_add_redaction(&rec, result.redactions[i].location,
-		                              result.redactions[i].rule, result.redactions[i].count);
+	for (size_t i = 0; i < result.nredactions; i++)
 		summary->redacted += result.redactions[i].count;
-	}
 	summary->withheld = result.nremovals;
 	snprintf(summary->decision, sizeof(summary->decision), "%s", rec.decision);
 	snprintf(summary->rule, sizeof(summary->rule), "%s", rec.reason_rule ? rec.reason_rule : "");

@@ -43,6 +43,14 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 
+struct transfer_record;
+struct release_result;
+/* The policy's id, version and digests into a record (empty ones for NULL). */
+void transfer_record_set_policy(struct transfer_record *r, const struct policy *p);
+/* The filter's decision, reason, output digest, banner, removals and redactions into a
+ * record. Shared by `sluice release` and the daemon's router. */
+void transfer_record_set_result(struct transfer_record *rec, const struct release_result *result);
+
 struct release_summary {
 	char decision[16];
 	size_t withheld;       /* portions and outside-portion content removed */

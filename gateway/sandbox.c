@@ -34,6 +34,40 @@ const char *const sandbox_allowed_syscalls[] = {
 	NULL,
 };
 
+/* Every daemon process talks in framed messages, which may carry a descriptor. */
+#define MESSAGES "sendmsg", "recvmsg", "poll", "ppoll"
+
+static const char *const worker_syscalls[] = {
+	MESSAGES, "setitimer", "getitimer", NULL,
+};
+static const char *const ipc_syscalls[] = {
+	MESSAGES, "getrandom", NULL,
+};
+static const char *const auditor_syscalls[] = {
+	MESSAGES, "getrandom", "fsync", "fdatasync", "lseek", "fstat", "newfstatat", NULL,
+};
+static const char *const spool_read_syscalls[] = {
+	MESSAGES, "openat", "getdents64", "fstat", "newfstatat", "lseek", "fcntl", "dup",
+	"getrandom", NULL,
+};
+static const char *const spool_write_syscalls[] = {
+	MESSAGES, "openat", "getdents64", "fstat", "newfstatat", "lseek", "fcntl", "dup", "fsync",
+	"fdatasync", "mkdirat", "renameat", "renameat2", "unlinkat", "faccessat", "faccessat2",
+	"getrandom", NULL,
+};
+
+const char *const *sandbox_profile_syscalls(enum sandbox_profile profile)
+{
+	switch (profile) {
+	case SANDBOX_WORKER: return worker_syscalls;
+	case SANDBOX_IPC: return ipc_syscalls;
+	case SANDBOX_AUDITOR: return auditor_syscalls;
+	case SANDBOX_SPOOL_READ: return spool_read_syscalls;
+	case SANDBOX_SPOOL_WRITE: return spool_write_syscalls;
+	}
+	return ipc_syscalls;
+}
+
 #ifdef SLUICE_SANITIZED
 /* The sanitizer runtime needs a few more calls of its own; test builds only. */
 static const char *const sanitizer_syscalls[] = {
@@ -98,7 +132,25 @@ static int close_other_fds(const int *keep, size_t nkeep)
 	return 0;
 }
 
-static int load_seccomp(char *why, size_t whylen)
+static int add_rules(scmp_filter_ctx ctx, const char *const *names)
+{
+	int rc = 0;
+	for (size_t i = 0; names != NULL && names[i] != NULL && rc == 0; i++) {
+		const char *name = names[i];
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
+			/* never executable memory: no code can be loaded or generated */
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	return rc;
+}
+
+static int load_seccomp(const char *const *extra, char *why, size_t whylen)
 {
 #ifdef SLUICE_SECCOMP_TRAP
 	uint32_t deny = SCMP_ACT_TRAP;
@@ -117,24 +169,12 @@ static int load_seccomp(char *why, size_t whylen)
 		snprintf(why, whylen, "sandbox: seccomp_init failed");
 		return -1;
 	}
-	for (size_t i = 0; sandbox_allowed_syscalls[i] != NULL && rc == 0; i++) {
-		const char *name = sandbox_allowed_syscalls[i];
-		int nr = seccomp_syscall_resolve_name(name);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
-			/* never executable memory: no code can be loaded or generated */
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-		else
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
+	rc = add_rules(ctx, sandbox_allowed_syscalls);
+	if (rc == 0)
+		rc = add_rules(ctx, extra);
 #ifdef SLUICE_SANITIZED
-	for (size_t i = 0; sanitizer_syscalls[i] != NULL && rc == 0; i++) {
-		int nr = seccomp_syscall_resolve_name(sanitizer_syscalls[i]);
-		if (nr != __NR_SCMP_ERROR)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
+	if (rc == 0)
+		rc = add_rules(ctx, sanitizer_syscalls);
 #endif
 	if (rc == 0)
 		rc = seccomp_load(ctx);
@@ -146,36 +186,64 @@ static int load_seccomp(char *why, size_t whylen)
 	return 0;
 }
 
+/* The common order of both entries; `cpu` 0 means no RLIMIT_CPU, `nofile` is the descriptor
+ * limit after entry (0: no new descriptors at all). */
+static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned cpu,
+                 unsigned nofile, const char *const *extra, char *why, size_t whylen);
+
 int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits *lim,
                   char *why, size_t whylen)
+{
+	return enter(keep_fds, nkeep, lim->address_space_bytes, lim->cpu_seconds, 0, NULL, why,
+	             whylen);
+}
+
+int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, size_t nkeep,
+                          char *why, size_t whylen)
+{
+	uint64_t as = profile == SANDBOX_WORKER ? 1024ull << 20 : 512ull << 20;
+	unsigned nofile = profile == SANDBOX_WORKER ? 0 : 64;
+	return enter(keep_fds, nkeep, as, 0, nofile, sandbox_profile_syscalls(profile), why,
+	             whylen);
+}
+
+static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned cpu,
+                 unsigned nofile, const char *const *extra, char *why, size_t whylen)
 {
 	/* A second wall where the kernel allows it: no network, a private mount table. Unprivileged
 	 * user namespaces may be disabled (containers, hardened kernels); seccomp does not depend
 	 * on them. */
-	(void)unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC);
+	/* Not for processes that create or write files: in a user namespace without a uid map,
+	 * file creation fails. */
+	if (extra != spool_write_syscalls && extra != spool_read_syscalls &&
+	    extra != auditor_syscalls)
+		(void)unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC);
 	if (close_other_fds(keep_fds, nkeep) != 0)
 		return fail(why, whylen, "close_range");
 	if (chdir("/") != 0)
 		return fail(why, whylen, "chdir");
 
 	struct rlimit zero = { 0, 0 };
-	struct rlimit cpu = { lim->cpu_seconds, lim->cpu_seconds + 1 };
+	struct rlimit files = { nofile, nofile };
+	struct rlimit cpu_limit = { cpu, cpu + 1 };
 	if (setrlimit(RLIMIT_CORE, &zero) != 0)
 		return fail(why, whylen, "setrlimit(CORE)");
-	if (setrlimit(RLIMIT_FSIZE, &zero) != 0)
+	/* Processes that write (the auditor's log, delivery's spool) keep their file size. */
+	if (extra != spool_write_syscalls && extra != auditor_syscalls &&
+	    setrlimit(RLIMIT_FSIZE, &zero) != 0)
 		return fail(why, whylen, "setrlimit(FSIZE)");
-	if (setrlimit(RLIMIT_NOFILE, &zero) != 0)
+	if (setrlimit(RLIMIT_NOFILE, &files) != 0)
 		return fail(why, whylen, "setrlimit(NOFILE)");
-	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
+	if (cpu > 0 && setrlimit(RLIMIT_CPU, &cpu_limit) != 0)
 		return fail(why, whylen, "setrlimit(CPU)");
 #ifndef SLUICE_SANITIZED
-	struct rlimit as = { lim->address_space_bytes, lim->address_space_bytes };
-	if (lim->address_space_bytes > 0 && setrlimit(RLIMIT_AS, &as) != 0)
+	struct rlimit as = { as_bytes, as_bytes };
+	if (as_bytes > 0 && setrlimit(RLIMIT_AS, &as) != 0)
 		return fail(why, whylen, "setrlimit(AS)");
 #endif
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return fail(why, whylen, "prctl(PR_SET_DUMPABLE)");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return fail(why, whylen, "prctl(PR_SET_NO_NEW_PRIVS)");
-	return load_seccomp(why, whylen);
+	return load_seccomp(extra, why, whylen);
 }

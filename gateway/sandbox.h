@@ -28,4 +28,22 @@ int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits
 /* The syscalls the filter may make, for docs and tests: NULL-terminated names. */
 extern const char *const sandbox_allowed_syscalls[];
 
+/* The daemon's processes: each gets the filter's list plus its own group below, and its own
+ * limits (gateway/sandbox.c has the lists; docs/ARCHITECTURE.md explains them). */
+enum sandbox_profile {
+	SANDBOX_WORKER,     /* filter worker: messages on its socket, a per-report CPU timer */
+	SANDBOX_IPC,        /* router, signer: messages, descriptors passed in, randomness */
+	SANDBOX_AUDITOR,    /* + fsync of the already-open log */
+	SANDBOX_SPOOL_READ, /* intake: + open and list files under descriptors it holds */
+	SANDBOX_SPOOL_WRITE,/* delivery: + create, rename, unlink, fsync under its descriptors */
+};
+
+/* Enters the sandbox of `profile`, keeping `keep_fds` (and stderr). Same order and
+ * guarantees as sandbox_enter, without RLIMIT_CPU (these processes live long). */
+int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, size_t nkeep,
+                          char *why, size_t whylen) __attribute__((warn_unused_result));
+
+/* The extra syscalls of a profile, NULL-terminated, for docs and tests. */
+const char *const *sandbox_profile_syscalls(enum sandbox_profile profile);
+
 #endif

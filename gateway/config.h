@@ -1,0 +1,95 @@
+/*
+ * The configuration of the gateway daemon `sluiced` (issue 3; docs/CONFIG.md for
+ * administrators), and its strict loader.
+ *
+ * The file is YAML read with the same strictness as the policy (policy/yaml_strict.h, STYLE.md
+ * 12): unknown keys, duplicate keys, aliases, tags, wrong types and missing required keys are
+ * SLUICE_ERR_POLICY (exit 78) with file:line:column and a rule "config.*". `sluiced -t -c FILE`
+ * prints that error and exits.
+ *
+ * SECURITY: the loader runs as root, before any privilege is dropped, on a file only root (or
+ * the daemon's owner) may write: a configuration writable by group or others is refused
+ * ("config.permissions"). It opens no file the configuration names: the daemon opens the
+ * policy, the keys, the audit log and the spool itself, at start-up, and checks that every
+ * domain named under `tls.clients` and `forward` is a domain of the policy. The loader checks
+ * only the form of what is written: paths, the listen address, https URLs, the user name,
+ * domain names.
+ */
+#ifndef SLUICE_GATEWAY_CONFIG_H
+#define SLUICE_GATEWAY_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice_error.h"
+
+/* Bounds of the loader. */
+#define SLUICED_CONFIG_MAX_BYTES (256u * 1024u) /* larger: "config.too-large" */
+#define SLUICED_WORKERS_DEFAULT 2u
+#define SLUICED_WORKERS_MAX 64u
+#define SLUICED_CHECKPOINT_INTERVAL_DEFAULT 1000u
+#define SLUICED_CHECKPOINT_INTERVAL_MAX 1000u
+
+/* A client of the mutual-TLS listener whose certificate's subject CN is not its domain. */
+struct sluiced_client {
+	char *subject_cn; /* the certificate's subject common name, as written */
+	char *domain;     /* the source domain its reports come from */
+	unsigned line;    /* of the CN in the configuration file */
+};
+
+struct sluiced_tls {
+	char *listen_host;  /* an IPv4 address, an IPv6 address (without brackets) or a host name */
+	unsigned listen_port; /* 1..65535 */
+	char *certificate;  /* paths resolved against the configuration file's folder */
+	char *key;
+	char *client_ca;
+	char *crl;          /* NULL when none */
+	struct sluiced_client *clients; /* in file order; NULL when none */
+	size_t nclients;
+};
+
+/* Released reports for one destination domain are delivered over mutual TLS. */
+struct sluiced_forward {
+	char *domain;      /* the destination domain */
+	char *url;         /* https://host[:port][/path], as written */
+	char *ca;          /* paths resolved against the configuration file's folder */
+	char *certificate;
+	char *key;
+	unsigned line;     /* of the domain in the configuration file */
+};
+
+struct sluiced_config {
+	char *path;            /* as given */
+	char *policy;          /* paths resolved against the config file's folder */
+	char *signing_key;
+	char *audit_log;
+	char *spool;           /* root of inbox/, outbox/, refused/, quarantine/, state/ */
+	char *user;            /* NULL: stay as the starting user (refused later if that is root) */
+	unsigned workers;      /* filter workers, 1..64, default 2 */
+	unsigned checkpoint_interval; /* audit checkpoints every N records, 1..1000, default 1000 */
+	struct sluiced_tls *tls;      /* NULL when no listener */
+	struct sluiced_forward *forwards; /* in file order; NULL when none */
+	size_t nforwards;
+};
+
+/* Loads and checks the configuration file at `path`; on success *out is a new configuration
+ * (sluiced_config_free). Relative paths in it resolve against the file's folder, made absolute
+ * with the current folder when `path` is relative (the daemon changes folder later). The file
+ * must be a regular file not writable by group or others ("config.permissions"), readable
+ * ("config.read") and at most SLUICED_CONFIG_MAX_BYTES ("config.too-large"). Every error is
+ * SLUICE_ERR_POLICY (exit 78) with a rule "config.*" and file:line:column in `err`. */
+enum sluice_rc sluiced_config_load(const char *path, struct sluiced_config **out,
+                                   struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Parses a configuration from `len` bytes of memory (the fuzz target's entry, and
+ * sluiced_config_load's second half). `name` is the file named in errors and stored as `path`;
+ * relative paths resolve against `base_dir` (kept as written when it is NULL). Same errors as
+ * sluiced_config_load, without the file checks. */
+enum sluice_rc sluiced_config_load_buffer(const char *name, const uint8_t *data, size_t len,
+                                          const char *base_dir, struct sluiced_config **out,
+                                          struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Frees everything the configuration owns; NULL is fine. */
+void sluiced_config_free(struct sluiced_config *c);
+
+#endif

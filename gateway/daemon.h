@@ -1,0 +1,99 @@
+/*
+ * sluiced: the gateway daemon's processes and the messages between them.
+ *
+ *                          supervisor (sluiced_main.c)
+ *        forks and restarts; holds no key, no audit log, parses no report
+ *     ┌────────────┬────────────┬──────────┬───────────┬───────────┬─────────┐
+ *   intake ─SUBMIT─► router ─FILTER_REQUEST─► worker×N                        │
+ *  (proc_intake)  (proc_router) ◄─FILTER_RESULT─ (proc_worker)                │
+ *                   │  │  │                                                   │
+ *                   │  │  └─SIGN_RECORD──► signer (proc_signer) ◄─SIGN_CHECKPOINT─┐
+ *                   │  └────AUDIT_APPEND─► auditor (proc_auditor) ────────────────┘
+ *                   └───────DELIVER──────► delivery (proc_delivery)
+ *
+ * | process  | hostile data             | holds                    | may open            |
+ * |----------|--------------------------|--------------------------|---------------------|
+ * | intake   | spool file names         | spool inbox              | inbox files (read)  |
+ * | router   | answers of the others    | policy (no key, no log)  | nothing             |
+ * | worker   | report bytes             | policy, patterns, XSD    | nothing             |
+ * | signer   | records and checkpoints  | the signing key          | nothing             |
+ * | auditor  | records                  | the audit log            | nothing (log opened |
+ * |          |                          |                          | before its sandbox) |
+ * | delivery | names, released bytes    | spool outbox/refused/... | spool folders       |
+ *
+ * Every body is parsed with the bounded buffer API; strings are u32 length + bytes.
+ */
+#ifndef SLUICE_DAEMON_H
+#define SLUICE_DAEMON_H
+
+#include <stdint.h>
+
+#include "policy.h"
+#include "redact.h"
+
+enum daemon_msg {
+	MSG_FAIL = 1,            /* any reply: str message */
+	MSG_SUBMIT,              /* intake→router: str source, str destination, str name,
+	                            str input_sha256, u32 flags, str report */
+	MSG_SUBMIT_DONE,         /* router→intake: u32 status (0 durable), str decision,
+	                            str transfer_id, str rule, str receipt */
+	MSG_FILTER_REQUEST,      /* router→worker: u32 flow index, str destination, str report */
+	MSG_FILTER_RESULT,       /* worker→router: gateway/filter_ipc.h */
+	MSG_SIGN_RECORD,         /* router→signer: canonical record JSON */
+	MSG_RECEIPT,             /* signer→router: receipt text */
+	MSG_SIGN_CHECKPOINT,     /* auditor→signer: canonical checkpoint JSON, unsigned */
+	MSG_SIGNATURE,           /* signer→auditor: 64 bytes */
+	MSG_AUDIT_APPEND,        /* router→auditor: canonical record JSON */
+	MSG_AUDIT_DONE,          /* auditor→router: u32 (0 appended, 1 already in the log) */
+	MSG_DELIVER,             /* router→delivery: str transfer_id, u32 kind, str source,
+	                            str destination, str name, str input_sha256, u32 from_inbox,
+	                            str data, str receipt, str reason */
+	MSG_DELIVERED,           /* delivery→router: u32 (0 delivered, 1 duplicate) */
+	MSG_NEW_PEER,            /* supervisor→signer/auditor/router: a socket rides along;
+	                            u32 role of the peer */
+};
+
+#define SUBMIT_OVERSIZE 1u   /* the report was over max-bytes and is not in the message */
+#define SUBMIT_FROM_INBOX 2u /* the report is a spool inbox file */
+
+/* Largest body any daemon message may have: a report at the 1 GiB policy maximum would not
+ * fit, but reports over 64 MiB are refused by intake before they travel. */
+#define DAEMON_MSG_MAX (80u * 1024 * 1024)
+#define DAEMON_REPORT_MAX (64u * 1024 * 1024)
+
+enum daemon_role {
+	ROLE_SUPERVISOR, ROLE_INTAKE, ROLE_ROUTER, ROLE_WORKER, ROLE_SIGNER, ROLE_AUDITOR,
+	ROLE_DELIVERY,
+};
+
+/* What the children inherit from the supervisor (read-only after fork). */
+struct daemon_ctx {
+	const struct sluiced_config *cfg;
+	struct policy *policy;
+	struct redactor **redactors; /* one per flow */
+	void *schema;
+	unsigned uid, gid;           /* to run as; only used when started as root */
+	int run_as_other;            /* 1 when privileges must be dropped to uid/gid */
+	char key_id[65];             /* of the signing key, for the auditor's checkpoints */
+};
+
+/* Each process's entry; none returns. Sockets are the process's peers, in the order named. */
+void intake_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
+void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor, int delivery,
+                 const int *workers, unsigned nworkers, int ctl) __attribute__((noreturn));
+void worker_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
+void signer_main(const struct daemon_ctx *d, int ctl, int auditor) __attribute__((noreturn));
+void auditor_main(const struct daemon_ctx *d, int ctl, int signer) __attribute__((noreturn));
+void delivery_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
+
+/* Drops to the configured user (when started as root) and checks it stuck; fatal otherwise. */
+void daemon_drop_privileges(const struct daemon_ctx *d, const char *who);
+/* Logs one line to stderr (and syslog in the supervisor, when daemon_use_syslog is set);
+ * fatal exits the process with status 70. */
+extern int daemon_use_syslog;
+void daemon_log(int priority, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void daemon_fatal(const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+#endif

@@ -1,0 +1,56 @@
+/* What every daemon process shares: logging and the privilege drop. */
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+int daemon_use_syslog;
+
+/* Sandboxed processes cannot reach /dev/log (no socket, no connect): they write one line to
+ * stderr, which the supervisor's stderr shares and systemd sends to the journal. The
+ * supervisor uses syslog as well when it runs in the background. */
+void daemon_log(int priority, const char *who, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (daemon_use_syslog)
+		syslog(priority, "%s: %s", who, msg);
+	char line[1200];
+	int n = snprintf(line, sizeof(line), "sluiced[%ld] %s: %s\n", (long)getpid(), who, msg);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void daemon_fatal(const char *who, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	daemon_log(LOG_CRIT, who, "fatal: %s", msg);
+	_exit(70);
+}
+
+void daemon_drop_privileges(const struct daemon_ctx *d, const char *who)
+{
+	if (!d->run_as_other)
+		return;
+	gid_t gid = (gid_t)d->gid;
+	uid_t uid = (uid_t)d->uid;
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0)
+		daemon_fatal(who, "cannot drop privileges to uid %u: %s", d->uid, strerror(errno));
+	/* and they must stay dropped */
+	if (setuid(0) == 0 || geteuid() == 0 || getegid() == 0)
+		daemon_fatal(who, "privileges could be regained after dropping them");
+}

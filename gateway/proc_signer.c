@@ -1,0 +1,140 @@
+/*
+ * Signer: the only process that can read the gateway's signing key.
+ *
+ *   hostile data: records and checkpoints to sign (from the router and the auditor)
+ *   privilege:    the signing key, in memory only; no files, no network (SANDBOX_IPC)
+ *   may open:     the key file, once, before its sandbox; then nothing
+ *   peers:        the supervisor (control: new router sockets), the auditor, the router
+ *
+ * It answers a closed list of requests (STYLE.md 3): the router's SIGN_RECORD, whose body must
+ * be the canonical JSON of a transfer record (receipt_sign_json checks its whole form), and the
+ * auditor's SIGN_CHECKPOINT, whose body must be an unsigned checkpoint naming this key. Any
+ * other request, or one from the wrong peer, ends that peer's connection.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "auditlog.h"
+#include "config.h"
+#include "daemon.h"
+#include "keys.h"
+#include "msg.h"
+#include "receipt.h"
+#include "sandbox.h"
+
+#define SIGNER_MAX_PEERS 16
+
+struct peer {
+	int fd;
+	uint32_t role;
+};
+
+static void answer_fail(int fd, uint64_t id, const char *why)
+{
+	if (msg_send(fd, MSG_FAIL, id, why, strlen(why), -1) != 0)
+		daemon_log(LOG_WARNING, "signer", "cannot answer a peer: %s", strerror(errno));
+}
+
+/* Serves one request; false ends the peer's connection. */
+static bool serve(EVP_PKEY *key, const char *key_id, struct peer *p, struct msg *m)
+{
+	struct sluice_error err;
+	if (p->role == ROLE_ROUTER && m->type == MSG_SIGN_RECORD) {
+		char *receipt = NULL;
+		size_t len = 0;
+		if (receipt_sign_json(m->body.data, m->body.len, key, &receipt, &len, &err) !=
+		    SLUICE_OK) {
+			daemon_log(LOG_ERR, "signer", "refused to sign a record: %s", err.message);
+			answer_fail(p->fd, m->id, err.message);
+			return true;
+		}
+		int r = msg_send(p->fd, MSG_RECEIPT, m->id, receipt, len, -1);
+		free(receipt);
+		return r == 0;
+	}
+	if (p->role == ROLE_AUDITOR && m->type == MSG_SIGN_CHECKPOINT) {
+		char why[128];
+		uint8_t sig[64];
+		if (!auditlog_checkpoint_payload_ok((const char *)m->body.data, m->body.len, key_id, why,
+		                                    sizeof(why))) {
+			daemon_log(LOG_ERR, "signer", "refused to sign a checkpoint: %s", why);
+			answer_fail(p->fd, m->id, why);
+			return true;
+		}
+		if (signature_sign(key, m->body.data, m->body.len, sig, &err) != SLUICE_OK) {
+			answer_fail(p->fd, m->id, err.message);
+			return true;
+		}
+		return msg_send(p->fd, MSG_SIGNATURE, m->id, sig, sizeof(sig), -1) == 0;
+	}
+	daemon_log(LOG_ERR, "signer", "request %u from a peer of role %u is not on the list",
+	           m->type, p->role);
+	return false;
+}
+
+void signer_main(const struct daemon_ctx *d, int ctl, int auditor)
+{
+	struct sluice_error err;
+	EVP_PKEY *key = NULL;
+	char key_id[65], why[256];
+	struct peer peers[SIGNER_MAX_PEERS];
+	size_t npeers = 0;
+
+	if (key_load_private(d->cfg->signing_key, &key, &err) != SLUICE_OK ||
+	    key_id_hex(key, key_id, &err) != SLUICE_OK)
+		daemon_fatal("signer", "%s: %s", d->cfg->signing_key, err.message);
+	daemon_drop_privileges(d, "signer");
+	int keep[2] = { ctl, auditor };
+	if (sandbox_enter_profile(SANDBOX_IPC, keep, 2, why, sizeof(why)) != 0)
+		daemon_fatal("signer", "%s", why);
+	peers[npeers++] = (struct peer){ auditor, ROLE_AUDITOR };
+	for (;;) {
+		struct pollfd pfd[SIGNER_MAX_PEERS + 1];
+		pfd[0] = (struct pollfd){ ctl, POLLIN, 0 };
+		for (size_t i = 0; i < npeers; i++)
+			pfd[i + 1] = (struct pollfd){ peers[i].fd, POLLIN, 0 };
+		if (poll(pfd, npeers + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			daemon_fatal("signer", "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents) {
+			struct msg m;
+			int r = msg_recv(ctl, &m, 64, &err);
+			if (r <= 0) {
+				EVP_PKEY_free(key); /* wipes the key */
+				_exit(0);
+			}
+			uint32_t role;
+			if (m.type != MSG_NEW_PEER || m.fd < 0 || sbuf_get_u32(&m.body, &role) ||
+			    role != ROLE_ROUTER || npeers == SIGNER_MAX_PEERS)
+				daemon_fatal("signer", "bad control message");
+			peers[npeers++] = (struct peer){ m.fd, role };
+			m.fd = -1;
+			msg_free(&m);
+		}
+		for (size_t i = 0; i < npeers; i++) {
+			if (!pfd[i + 1].revents)
+				continue;
+			struct msg m;
+			int r = msg_recv(peers[i].fd, &m, RECEIPT_MAX_RECORD_BYTES, &err);
+			bool keep_peer = r > 0 && serve(key, key_id, &peers[i], &m);
+			if (r > 0)
+				msg_free(&m);
+			if (!keep_peer) {
+				if (peers[i].role == ROLE_AUDITOR)
+					daemon_fatal("signer", "the auditor went away");
+				close(peers[i].fd);
+				peers[i] = peers[--npeers];
+				break; /* the poll set changed */
+			}
+		}
+	}
+}

@@ -1,0 +1,86 @@
+/*
+ * Filter worker: the daemon's only parser of report bytes, reused across reports.
+ *
+ *   hostile data: report bytes (MSG_FILTER_REQUEST)
+ *   privilege:    none (unprivileged user, seccomp SANDBOX_WORKER)
+ *   may open:     nothing
+ *   peers:        the router only
+ *
+ * It inherits the policy, compiled patterns and XSD from the supervisor, enters its sandbox
+ * before the first request, and answers each request with one release_result. A report that
+ * burns more than WORKER_CPU_SECONDS of CPU kills the worker (SIGVTALRM); the supervisor starts
+ * another and the router gives the report one more try, then quarantines it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "filter_ipc.h"
+#include "msg.h"
+#include "release.h"
+#include "sandbox.h"
+
+#define WORKER_CPU_SECONDS 10
+
+static void handle(const struct daemon_ctx *d, int router, struct msg *m)
+{
+	uint32_t flow;
+	char *dest = NULL;
+	const uint8_t *report;
+	size_t len;
+	struct release_result result;
+	struct sbuf out;
+	struct sluice_error err;
+
+	if (m->type != MSG_FILTER_REQUEST || sbuf_get_u32(&m->body, &flow) ||
+	    sbuf_get_cstring(&m->body, &dest, 256) ||
+	    sbuf_get_string_ptr(&m->body, &report, &len, DAEMON_REPORT_MAX) ||
+	    sbuf_remaining(&m->body) != 0 || flow >= d->policy->nflows)
+		daemon_fatal("worker", "malformed request from the router");
+	const struct policy_domain *dst = policy_domain_find(d->policy, dest);
+	free(dest);
+	if (dst == NULL)
+		daemon_fatal("worker", "request for an unknown destination");
+	struct release_request req = { d->policy, &d->policy->flows[flow], dst, d->redactors[flow],
+		                       d->schema };
+	/* A CPU budget per report: the timer counts this process's own CPU time. */
+	struct itimerval budget = { { 0, 0 }, { WORKER_CPU_SECONDS, 0 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	(void)setitimer(ITIMER_VIRTUAL, &budget, NULL);
+	release_filter(&req, report, len, &result);
+	(void)setitimer(ITIMER_VIRTUAL, &off, NULL);
+	sbuf_init(&out, DAEMON_MSG_MAX);
+	if (filter_ipc_encode(&result, &out) != 0)
+		daemon_fatal("worker", "answer too large to send");
+	if (msg_send_sbuf(router, MSG_FILTER_RESULT, m->id, &out) != 0)
+		daemon_fatal("worker", "cannot answer the router: %s", strerror(errno));
+	sbuf_free(&out);
+	release_result_free(&result);
+	(void)err;
+}
+
+void worker_main(const struct daemon_ctx *d, int router)
+{
+	char why[256];
+	struct sluice_error err;
+	int keep[1] = { router };
+
+	daemon_drop_privileges(d, "worker");
+	signal(SIGVTALRM, SIG_DFL);
+	if (sandbox_enter_profile(SANDBOX_WORKER, keep, 1, why, sizeof(why)) != 0)
+		daemon_fatal("worker", "%s", why);
+	for (;;) {
+		struct msg m;
+		int r = msg_recv(router, &m, DAEMON_MSG_MAX, &err);
+		if (r == 0)
+			_exit(0); /* the router went away: so do we */
+		if (r < 0)
+			daemon_fatal("worker", "%s", err.message);
+		handle(d, router, &m);
+		msg_free(&m);
+	}
+}
