@@ -56,20 +56,23 @@ static const char devpki_readme[] =
 	"are not protected by any passphrase or hardware, and nobody vouches for these\n"
 	"identities. Never use them to guard real traffic or to sign real receipts.\n"
 	"\n"
-	"  ca.key / ca.pem                      development CA (Ed25519, 365 days)\n"
-	"  ca.crl                               the CA's revocation list (30 days; empty at first)\n"
-	"  serials.txt                          serial and name of every certificate the CA issued\n"
-	"  gateway-server.key / .pem            the gateway's TLS server certificate (CN\n"
-	"                                       sluice-gateway; localhost, 127.0.0.1, ::1)\n"
-	"  gateway-client.key / .pem            the gateway's TLS client certificate, for\n"
-	"                                       forwarding to destination agencies\n"
-	"  gateway-signing.key / .pub           signs receipts and audit-log checkpoints\n"
-	"  NAME.key / NAME.pem                  an agency's TLS client certificate (CN NAME)\n"
+	"  ca.key / ca.pem             development CA (Ed25519, 365 days)\n"
+	"  ca.crl                      the CA's revocation list (30 days; empty at first)\n"
+	"  serials.txt                 serial and name of every certificate the CA issued\n"
+	"  gateway-server.key / .pem   the gateway's TLS server certificate (CN\n"
+	"                              sluice-gateway; localhost, 127.0.0.1, ::1)\n"
+	"  gateway-client.key / .pem   the gateway's TLS client certificate, for\n"
+	"                              forwarding to destination agencies\n"
+	"  gateway-signing.key / .pub  signs receipts and audit-log checkpoints\n"
+	"  NAME.key / NAME.pem         an agency's TLS client certificate (CN NAME)\n"
 	"\n"
 	"Check a certificate: openssl verify -CAfile ca.pem -purpose sslclient NAME.pem\n"
 	"Revoke an agency:    sluice certs revoke DIR NAME   (then SIGHUP the daemon)\n"
 	"Renew the CRL:       sluice certs refresh-crl DIR   (before 30 days have passed)\n"
-	"Signing key id:      openssl pkey -pubin -in gateway-signing.pub -outform DER | sha256sum\n";
+	"Signing key id:      openssl pkey -pubin -in gateway-signing.pub -outform DER |\n"
+	"                     sha256sum\n"
+	"\n"
+	"Using a real agency CA instead, revocation, key rotation: docs/PKI.md in Sluice.\n";
 
 static const char serials_header[] =
 	"# Certificates issued by the Sluice development CA (ca.pem): serial (hex) and name.\n"
@@ -350,6 +353,7 @@ static enum sluice_rc make_crl(X509 *ca, EVP_PKEY *cakey, X509_CRL *prev,
 	X509_REVOKED *rev = NULL;
 	X509_EXTENSION *akid = NULL;
 	X509V3_CTX ctx;
+	STACK_OF(X509_REVOKED) *old = prev != NULL ? X509_CRL_get_REVOKED(prev) : NULL;
 	time_t t = time(NULL);
 
 	*out = NULL;
@@ -381,7 +385,6 @@ static enum sluice_rc make_crl(X509 *ca, EVP_PKEY *cakey, X509_CRL *prev,
 		goto out;
 	}
 
-	STACK_OF(X509_REVOKED) *old = prev != NULL ? X509_CRL_get_REVOKED(prev) : NULL;
 	for (int i = 0; i < sk_X509_REVOKED_num(old); i++) {
 		rev = X509_REVOKED_dup(sk_X509_REVOKED_value(old, i));
 		if (rev == NULL || X509_CRL_add0_revoked(crl, rev) != 1) {
@@ -393,7 +396,8 @@ static enum sluice_rc make_crl(X509 *ca, EVP_PKEY *cakey, X509_CRL *prev,
 	if (revoke != NULL) {
 		rev = X509_REVOKED_new();
 		serial = ASN1_INTEGER_dup(revoke);
-		if (rev == NULL || serial == NULL || X509_REVOKED_set_serialNumber(rev, serial) != 1 ||
+		if (rev == NULL || serial == NULL ||
+		    X509_REVOKED_set_serialNumber(rev, serial) != 1 ||
 		    X509_REVOKED_set_revocationDate(rev, now) != 1 ||
 		    X509_CRL_add0_revoked(crl, rev) != 1) {
 			rc = x509_fail(err, "adding the revocation");
@@ -467,8 +471,8 @@ static enum sluice_rc check_names(const char *const *names, size_t nnames,
 		for (size_t r = 0; r < sizeof(reserved_names) / sizeof(reserved_names[0]); r++)
 			if (strcmp(names[i], reserved_names[r]) == 0)
 				return sluice_fail(err, SLUICE_ERR_USAGE, "devpki.name",
-				                   "\"%s\" is reserved for the development PKI's own "
-				                   "files",
+				                   "\"%s\" is reserved for the development "
+				                   "PKI's own files",
 				                   names[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0)
@@ -494,10 +498,12 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
                            struct sluice_error *err)
 {
 	static const char *const own_files[][2] = {
-		{"README", ".txt"},          {"serials", ".txt"},        {"ca", ".key"},
-		{"ca", ".pem"},              {"ca", ".crl"},             {"gateway-signing", ".key"},
-		{"gateway-signing", ".pub"}, {"gateway-server", ".key"}, {"gateway-server", ".pem"},
-		{"gateway-client", ".key"},  {"gateway-client", ".pem"},
+		{"README", ".txt"},          {"serials", ".txt"},
+		{"ca", ".key"},              {"ca", ".pem"},
+		{"ca", ".crl"},              {"gateway-signing", ".key"},
+		{"gateway-signing", ".pub"}, {"gateway-server", ".key"},
+		{"gateway-server", ".pem"},  {"gateway-client", ".key"},
+		{"gateway-client", ".pem"},
 	};
 	enum sluice_rc rc = SLUICE_OK;
 	struct created made = {NULL, 0};
@@ -507,6 +513,8 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
 	X509_CRL *crl = NULL;
 	BIO *crlbio = NULL;
 	char *priv = NULL, *pub = NULL, *san = NULL;
+	char *crltext = NULL;
+	long crllen;
 	struct stat st;
 
 	if ((rc = check_names(names, nnames, err)) != SLUICE_OK)
@@ -564,17 +572,15 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
 	}
 
 	/* The CRL, empty for now, and the record of what was issued. */
-	char *data = NULL;
-	long len;
 	if ((rc = make_crl(cacert, cakey, NULL, NULL, &crl, err)) != SLUICE_OK ||
 	    (rc = crl_pem(crl, &crlbio, err)) != SLUICE_OK)
 		goto out;
-	len = BIO_get_mem_data(crlbio, &data);
-	if (len <= 0) {
+	crllen = BIO_get_mem_data(crlbio, &crltext);
+	if (crllen <= 0) {
 		rc = x509_fail(err, "encoding the CRL");
 		goto out;
 	}
-	rc = write_new(dir, "ca.crl", data, (size_t)len, 0644, &made, err);
+	rc = write_new(dir, "ca.crl", crltext, (size_t)crllen, 0644, &made, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	rc = write_new(dir, "serials.txt", serials.p, serials.n, 0644, &made, err);
@@ -593,6 +599,21 @@ out:
 
 /* ---- devpki_revoke and devpki_refresh_crl ------------------------------------------------ */
 
+/* One line "HEX NAME" of serials.txt (without its newline): true when it is well-formed, with
+ * the space replaced by a NUL (so `line` is the serial) and *name pointing at the name. */
+static bool serials_line(char *line, char **name)
+{
+	char *sp = strchr(line, ' ');
+	size_t hexlen = sp != NULL ? (size_t)(sp - line) : 0;
+
+	if (sp == NULL || hexlen < 1 || hexlen > 64 ||
+	    strspn(line, "0123456789ABCDEF") != hexlen || !devpki_name_ok(sp + 1))
+		return false;
+	*sp = '\0';
+	*name = sp + 1;
+	return true;
+}
+
 /* Finds `name` in DIR/serials.txt and returns its serial. The file is parsed strictly: comment
  * lines start with '#', every other line is "HEX NAME" with exactly one space, a name at most
  * once. */
@@ -604,6 +625,7 @@ static enum sluice_rc serial_lookup(const char *dir, const char *name, ASN1_INTE
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *found = NULL;
+	char *line_name = NULL;
 	BIGNUM *bn = NULL;
 	unsigned lineno = 0;
 
@@ -620,27 +642,19 @@ static enum sluice_rc serial_lookup(const char *dir, const char *name, ASN1_INTE
 		char *eol = memchr(line, '\n', (size_t)((char *)buf + len - line));
 		*eol = '\0';
 		lineno++;
-		if (line[0] != '#') {
-			char *sp = strchr(line, ' ');
-			size_t hexlen = sp != NULL ? (size_t)(sp - line) : 0;
-			bool ok = sp != NULL && hexlen >= 1 && hexlen <= 64 &&
-			          strspn(line, "0123456789ABCDEF") == hexlen && devpki_name_ok(sp + 1);
-			if (!ok) {
+		line_name = NULL;
+		if (line[0] != '#' && !serials_line(line, &line_name)) {
+			rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials", path, lineno,
+			                    1, "expected \"SERIAL NAME\" (uppercase hex, one space)");
+			goto out;
+		}
+		if (line_name != NULL && strcmp(line_name, name) == 0) {
+			if (found != NULL) {
 				rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials", path,
-				                    lineno, 1,
-				                    "expected \"SERIAL NAME\" (uppercase hex, one space)");
+				                    lineno, 1, "\"%s\" is listed twice", name);
 				goto out;
 			}
-			if (strcmp(sp + 1, name) == 0) {
-				if (found != NULL) {
-					rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "devpki.serials",
-					                    path, lineno, 1, "\"%s\" is listed twice",
-					                    name);
-					goto out;
-				}
-				*sp = '\0';
-				found = line;
-			}
+			found = line; /* serials_line ended the serial with a NUL */
 		}
 		line = eol + 1;
 	}
@@ -736,24 +750,26 @@ static enum sluice_rc replace_file(const char *path, const void *p, size_t len, 
 {
 	enum sluice_rc rc = SLUICE_OK;
 	size_t n = strlen(path) + 16;
-	char *tmp = xmalloc(n);
-	int fd;
+	char *tmp = xmalloc(n), *dir = NULL;
+	int fd = -1, dfd = -1;
 
 	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
 	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, mode 0600 */
 	if (fd < 0) {
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", path, 0, 0,
-		                    "cannot create a temporary file beside it: %s", strerror(errno));
-		free(tmp);
-		return rc;
+		                    "cannot create a temporary file beside it: %s",
+		                    strerror(errno));
+		tmp[0] = '\0'; /* nothing to remove */
+		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || fd_write_all(fd, p, len) != 0 || fsync(fd) != 0) {
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", tmp, 0, 0, "cannot write: %s",
 		                    strerror(errno));
-		close(fd);
 		goto out;
 	}
-	if (close(fd) != 0) {
+	int closed = close(fd);
+	fd = -1;
+	if (closed != 0) {
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", tmp, 0, 0, "cannot close: %s",
 		                    strerror(errno));
 		goto out;
@@ -763,16 +779,18 @@ static enum sluice_rc replace_file(const char *path, const void *p, size_t len, 
 		                    "cannot rename %s over it: %s", tmp, strerror(errno));
 		goto out;
 	}
-	char *dir = path_dirname(path);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	dir = path_dirname(path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		(void)fsync(dfd); /* best effort: the rename is done either way */
 out:
-	if (rc != SLUICE_OK)
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (rc != SLUICE_OK && tmp[0] != '\0')
 		unlink(tmp);
+	free(dir);
 	free(tmp);
 	return rc;
 }
@@ -800,7 +818,7 @@ static enum sluice_rc crl_update(const char *dir, const char *name, struct sluic
 		                 name);
 		goto out;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.open", dir, 0, 0,
 		                    "cannot open the folder: %s", strerror(errno));

@@ -27,12 +27,13 @@ static const char certs_usage[] =
 	"(AGENCY.pem/.key), and serials.txt naming every serial the CA issued. Private keys are\n"
 	"0600. Existing files are never overwritten.\n"
 	"\n"
-	"revoke adds NAME's certificate (an AGENCY, gateway-server or gateway-client) to DIR/ca.crl,\n"
-	"keeping earlier revocations, and replaces the file atomically; then send SIGHUP to sluiced\n"
-	"so that it reloads the CRL. An unknown name or a second revocation is refused (exit 64).\n"
+	"revoke adds NAME's certificate (an AGENCY, gateway-server or gateway-client) to\n"
+	"DIR/ca.crl, keeping earlier revocations, and replaces the file atomically; then send\n"
+	"SIGHUP to sluiced so that it reloads the CRL. An unknown name or a second revocation is\n"
+	"refused (exit 64).\n"
 	"\n"
-	"refresh-crl re-signs DIR/ca.crl with the same entries for another 30 days (a CRL past its\n"
-	"next update makes every client certificate fail).\n"
+	"refresh-crl re-signs DIR/ca.crl with the same entries for another 30 days (a CRL past\n"
+	"its next update makes every client certificate fail).\n"
 	"\n"
 	"For development and demonstrations only: see docs/PKI.md for a real agency CA.\n";
 
@@ -121,14 +122,16 @@ int cmd_certs(int argc, char **argv)
 			return usage_error(certs_usage, "certs revoke needs a folder and one name");
 		rc = devpki_revoke(dir, argv[3], &err);
 		if (rc == SLUICE_OK)
-			printf("revoked %s: %s/ca.crl rewritten; send SIGHUP to sluiced to reload it\n",
+			printf("revoked %s: %s/ca.crl rewritten; "
+			       "send SIGHUP to sluiced to reload it\n",
 			       argv[3], dir);
 	} else {
 		if (argc != 3)
 			return usage_error(certs_usage, "certs refresh-crl takes only a folder");
 		rc = devpki_refresh_crl(dir, &err);
 		if (rc == SLUICE_OK)
-			printf("%s/ca.crl re-signed for 30 days; send SIGHUP to sluiced to reload it\n",
+			printf("%s/ca.crl re-signed for 30 days; "
+			       "send SIGHUP to sluiced to reload it\n",
 			       dir);
 	}
 	if (rc != SLUICE_OK)

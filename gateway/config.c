@@ -163,7 +163,7 @@ static bool parse_host_port(const char *s, size_t len, bool port_required, char 
 		}
 		hlen = colon != NULL ? (size_t)(colon - s) : len;
 		if (hlen == 0) {
-			*why = "the host is missing (0.0.0.0 or [::] listen on every address)";
+			*why = "the host is missing";
 			return false;
 		}
 		if (strspn(s, "0123456789.") >= hlen) {
@@ -238,13 +238,13 @@ static const char *https_url_problem(const char *url)
 	if (strlen(url) > URL_MAX)
 		return "the URL is longer than 2048 characters";
 	if (strncmp(url, "http://", 7) == 0)
-		return "only https URLs are allowed: reports leave the gateway over mutual TLS";
+		return "plain http is not allowed: reports leave the gateway only over mutual TLS";
 	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
-		return "it must be an https URL such as https://host:9443/path";
+		return "the scheme must be https://";
 	authority = url + sizeof(scheme) - 1;
 	end = authority + strcspn(authority, "/?#");
 	if (memchr(authority, '@', (size_t)(end - authority)) != NULL)
-		return "user information ('user@') is not allowed in the URL";
+		return "user information ('user@') is not allowed";
 	if (!parse_host_port(authority, (size_t)(end - authority), false, &host, &port, &why))
 		return why;
 	free(host);
@@ -433,7 +433,9 @@ static enum sluice_rc forward_url(void *loader, const struct ynode *key,
 		return rc;
 	problem = https_url_problem(v);
 	if (problem != NULL)
-		return fail_value(C, value, "'url' '%s' is not allowed: %s", yaml_show(v).s, problem);
+		return fail_value(C, value,
+		                  "'url' must be an https URL (https://host[:port][/path]), found '%s': "
+		                  "%s", yaml_show(v).s, problem);
 	fw->url = xstrdup(v);
 	return SLUICE_OK;
 }

@@ -50,7 +50,8 @@ enum daemon_msg {
 	                            str data, str receipt, str reason */
 	MSG_DELIVERED,           /* delivery→router: u32 (0 delivered, 1 duplicate) */
 	MSG_NEW_PEER,            /* supervisor→signer/auditor/router: a socket rides along;
-	                            u32 role of the peer */
+	                            u32 role of the peer (router: and u32 worker slot) */
+	MSG_KEY_ID,              /* signer→supervisor, once: the signing key's id (64 hex) */
 };
 
 #define SUBMIT_OVERSIZE 1u   /* the report was over max-bytes and is not in the message */
@@ -86,6 +87,9 @@ void signer_main(const struct daemon_ctx *d, int ctl, int auditor) __attribute__
 void auditor_main(const struct daemon_ctx *d, int ctl, int signer) __attribute__((noreturn));
 void delivery_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
 
+/* Makes OpenSSL and libc do their file-opening first-use work now (called by
+ * daemon_drop_privileges, which every process calls before its sandbox). */
+void daemon_prime_libraries(void);
 /* Drops to the configured user (when started as root) and checks it stuck; fatal otherwise. */
 void daemon_drop_privileges(const struct daemon_ctx *d, const char *who);
 /* Logs one line to stderr (and syslog in the supervisor, when daemon_use_syslog is set);

@@ -8,6 +8,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "daemon.h"
 
 int daemon_use_syslog;
@@ -41,12 +46,25 @@ void daemon_fatal(const char *who, const char *fmt, ...)
 	_exit(70);
 }
 
+void daemon_prime_libraries(void)
+{
+	/* OpenSSL reads its configuration and seeds its generator on first use, and libc loads
+	 * the time zone: all of that opens files, so it happens here, before any sandbox. */
+	uint8_t b[16], md[EVP_MAX_MD_SIZE];
+	(void)RAND_bytes(b, sizeof(b));
+	(void)EVP_Digest(b, sizeof(b), md, NULL, EVP_sha256(), NULL);
+	tzset();
+}
+
 void daemon_drop_privileges(const struct daemon_ctx *d, const char *who)
 {
+	daemon_prime_libraries();
 	if (!d->run_as_other)
 		return;
 	gid_t gid = (gid_t)d->gid;
 	uid_t uid = (uid_t)d->uid;
+	if (geteuid() == uid && getuid() == uid && getegid() == gid)
+		return; /* a process restarted by the already unprivileged supervisor */
 	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
 	    setresuid(uid, uid, uid) != 0)
 		daemon_fatal(who, "cannot drop privileges to uid %u: %s", d->uid, strerror(errno));

@@ -90,6 +90,9 @@ void signer_main(const struct daemon_ctx *d, int ctl, int auditor)
 	if (key_load_private(d->cfg->signing_key, &key, &err) != SLUICE_OK ||
 	    key_id_hex(key, key_id, &err) != SLUICE_OK)
 		daemon_fatal("signer", "%s: %s", d->cfg->signing_key, err.message);
+	/* The auditor names this key in its checkpoints: the supervisor passes the id on. */
+	if (msg_send(ctl, MSG_KEY_ID, 0, key_id, 64, -1) != 0)
+		daemon_fatal("signer", "cannot report the key id: %s", strerror(errno));
 	daemon_drop_privileges(d, "signer");
 	int keep[2] = { ctl, auditor };
 	if (sandbox_enter_profile(SANDBOX_IPC, keep, 2, why, sizeof(why)) != 0)

@@ -13,11 +13,13 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "daemon.h"
 #include "filter_ipc.h"
 #include "msg.h"

@@ -44,7 +44,7 @@ static const char *const ipc_syscalls[] = {
 	MESSAGES, "getrandom", NULL,
 };
 static const char *const auditor_syscalls[] = {
-	MESSAGES, "getrandom", "fsync", "fdatasync", "lseek", "fstat", "newfstatat", NULL,
+	MESSAGES, "getrandom", "fsync", "fdatasync", "lseek", "fstat", "newfstatat", "flock", NULL,
 };
 static const char *const spool_read_syscalls[] = {
 	MESSAGES, "openat", "getdents64", "fstat", "newfstatat", "lseek", "fcntl", "dup",
@@ -228,9 +228,10 @@ static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned 
 	struct rlimit cpu_limit = { cpu, cpu + 1 };
 	if (setrlimit(RLIMIT_CORE, &zero) != 0)
 		return fail(why, whylen, "setrlimit(CORE)");
-	/* Processes that write (the auditor's log, delivery's spool) keep their file size. */
-	if (extra != spool_write_syscalls && extra != auditor_syscalls &&
-	    setrlimit(RLIMIT_FSIZE, &zero) != 0)
+	/* Only the per-report CLI filter gets RLIMIT_FSIZE 0: a daemon process logs to stderr,
+	 * which may be a regular file (a log file, or `sluiced -f 2>file`), and a file size limit
+	 * of 0 would kill it with SIGXFSZ on its first log line. They cannot open files anyway. */
+	if (extra == NULL && setrlimit(RLIMIT_FSIZE, &zero) != 0)
 		return fail(why, whylen, "setrlimit(FSIZE)");
 	if (setrlimit(RLIMIT_NOFILE, &files) != 0)
 		return fail(why, whylen, "setrlimit(NOFILE)");

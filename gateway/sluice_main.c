@@ -12,6 +12,8 @@
 #include "commands.h"
 #include "xml_intake.h"
 
+#include <jansson.h>
+
 static const char usage[] =
 	"usage: sluice COMMAND [ARGS]\n"
 	"\n"
@@ -55,6 +57,9 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* jansson seeds its hash tables from /dev/urandom on first use: do it now, before any
+	 * sandbox forbids opening files. */
+	json_object_seed(0);
 	xml_intake_init();
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

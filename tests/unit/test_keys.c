@@ -1,6 +1,6 @@
 /*
- * certs/keys.c and certs/devpki.c: loading, generating and identifying Ed25519 keys,
- * signatures, SHA-256, strict base64, and the development PKI.
+ * certs/keys.c: loading, generating and identifying Ed25519 keys, signatures, SHA-256 and
+ * strict base64. The development PKI (certs/devpki.c) has its own tests: test_devpki.c.
  *
  * Fixtures (tests/fixtures/certs/, test keys only): ed25519.key/.pub and its id as
  * `openssl pkey -pubout -outform DER | sha256sum` printed it (ed25519.keyid), other-ed25519.*,
@@ -24,7 +24,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "devpki.h"
 #include "fileio.h"
 #include "keys.h"
 
@@ -565,231 +564,6 @@ static void test_base64_strict_refusals(void **state)
 	}
 }
 
-/* ---- the development PKI ----------------------------------------------------------------- */
-
-static char *x509_text(const char *pem)
-{
-	char *cmd = NULL;
-	assert_true(asprintf(&cmd, "openssl x509 -in '%s' -noout -text 2>/dev/null", pem) > 0);
-	FILE *p = popen(cmd, "r");
-	free(cmd);
-	assert_non_null(p);
-	size_t cap = 65536, n = 0;
-	char *out = calloc(1, cap);
-	size_t r;
-	while ((r = fread(out + n, 1, cap - 1 - n, p)) > 0)
-		n += r;
-	pclose(p);
-	return out;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle) == NULL)
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
-}
-
-static void test_devpki_init(void **state)
-{
-	const char *tmp = *state;
-	struct sluice_error err;
-	char *dir = in_dir(tmp, "pki");
-	const char *names[] = {"gateway", "filter-1.example"};
-	mode_t old = umask(0);
-
-	assert_int_equal(devpki_init(dir, names, 2, &err), SLUICE_OK);
-	umask(old);
-	assert_int_equal(mode_of(dir), 0700);
-
-	static const char *const keys[] = {"ca.key", "gateway-signing.key", "gateway.key",
-	                                   "filter-1.example.key"};
-	static const char *const pubs[] = {"ca.pem", "gateway-signing.pub", "gateway.pem",
-	                                   "filter-1.example.pem", "README.txt"};
-	for (size_t i = 0; i < 4; i++) {
-		char *p = in_dir(dir, keys[i]);
-		assert_int_equal(mode_of(p), 0600);
-		free(p);
-	}
-	for (size_t i = 0; i < 5; i++) {
-		char *p = in_dir(dir, pubs[i]);
-		assert_int_equal(mode_of(p), 0644);
-		free(p);
-	}
-	char *readme_path = in_dir(dir, "README.txt");
-	char *readme = slurp(readme_path, NULL);
-	assert_contains(readme, "NOT FOR PRODUCTION");
-	free(readme);
-	free(readme_path);
-
-	/* Every leaf verifies against the CA, and the CA against itself. */
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(run_quiet("openssl verify -CAfile '%s/ca.pem' '%s/%s.pem'", dir,
-		                           dir, names[i]),
-		                 0);
-		assert_int_equal(run_quiet("openssl verify -purpose sslserver -CAfile '%s/ca.pem' "
-		                           "'%s/%s.pem'",
-		                           dir, dir, names[i]),
-		                 0);
-		assert_int_equal(run_quiet("openssl verify -purpose sslclient -CAfile '%s/ca.pem' "
-		                           "'%s/%s.pem'",
-		                           dir, dir, names[i]),
-		                 0);
-	}
-	assert_int_equal(run_quiet("openssl verify -CAfile '%s/ca.pem' '%s/ca.pem'", dir, dir), 0);
-	/* A leaf is not a CA: it cannot sign another certificate that verifies. */
-	assert_int_not_equal(
-		run_quiet("openssl verify -CAfile '%s/gateway.pem' '%s/gateway.pem'", dir, dir), 0);
-
-	char *ca_pem = in_dir(dir, "ca.pem");
-	char *t = x509_text(ca_pem);
-	assert_contains(t, "Version: 3");
-	assert_contains(t, "Subject: CN = Sluice development CA - NOT FOR PRODUCTION");
-	assert_contains(t, "Basic Constraints: critical");
-	assert_contains(t, "CA:TRUE");
-	assert_contains(t, "Certificate Sign, CRL Sign");
-	assert_contains(t, "ED25519");
-	free(t);
-	char *leaf = in_dir(dir, "gateway.pem");
-	t = x509_text(leaf);
-	assert_contains(t, "Subject: CN = gateway");
-	assert_contains(t, "Issuer: CN = Sluice development CA - NOT FOR PRODUCTION");
-	assert_contains(t, "DNS:gateway, DNS:localhost, IP Address:127.0.0.1");
-	assert_contains(t, "TLS Web Server Authentication, TLS Web Client Authentication");
-	assert_contains(t, "CA:FALSE");
-	free(t);
-
-	/* Validity is 365 days, and the serials are random (the CA's differs from the leaf's). */
-	BIO *b1 = BIO_new_file(ca_pem, "r"), *b2 = BIO_new_file(leaf, "r");
-	X509 *ca = PEM_read_bio_X509(b1, NULL, NULL, NULL);
-	X509 *lf = PEM_read_bio_X509(b2, NULL, NULL, NULL);
-	assert_non_null(ca);
-	assert_non_null(lf);
-	int days = 0, secs = 0;
-	assert_int_equal(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(lf),
-	                                X509_get0_notAfter(lf)), 1);
-	assert_int_equal(days, 365);
-	assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(ca),
-	                                      X509_get0_serialNumber(lf)), 0);
-	assert_int_equal(X509_check_ca(ca), 1);
-	assert_int_equal(X509_check_ca(lf), 0);
-	X509_free(ca);
-	X509_free(lf);
-	BIO_free(b1);
-	BIO_free(b2);
-	free(ca_pem);
-	free(leaf);
-
-	/* The gateway signing pair loads and matches. */
-	char *sk = in_dir(dir, "gateway-signing.key"), *pk = in_dir(dir, "gateway-signing.pub");
-	EVP_PKEY *priv = NULL, *pub = NULL;
-	char a[SHA256_HEX_LEN], b[SHA256_HEX_LEN];
-	assert_int_equal(key_load_private(sk, &priv, &err), SLUICE_OK);
-	assert_int_equal(key_load_public(pk, &pub, &err), SLUICE_OK);
-	assert_int_equal(key_id_hex(priv, a, &err), SLUICE_OK);
-	assert_int_equal(key_id_hex(pub, b, &err), SLUICE_OK);
-	assert_string_equal(a, b);
-	EVP_PKEY_free(priv);
-	EVP_PKEY_free(pub);
-	free(sk);
-	free(pk);
-
-	/* The TLS leaf keys load as Ed25519 keys too. */
-	char *gk = in_dir(dir, "gateway.key");
-	assert_int_equal(key_load_private(gk, &priv, &err), SLUICE_OK);
-	EVP_PKEY_free(priv);
-	free(gk);
-
-	/* A second run refuses to overwrite anything and changes nothing. */
-	char *before_path = in_dir(dir, "ca.pem");
-	size_t before_len = 0, after_len = 0;
-	char *before = slurp(before_path, &before_len);
-	assert_int_equal(devpki_init(dir, names, 2, &err), SLUICE_ERR_IO);
-	assert_string_equal(err.rule, "key.exists");
-	assert_contains(err.message, "refusing to overwrite");
-	char *after = slurp(before_path, &after_len);
-	assert_int_equal(before_len, after_len);
-	assert_memory_equal(before, after, before_len);
-	free(before);
-	free(after);
-	free(before_path);
-	free(dir);
-}
-
-static void test_devpki_existing_leaf_refused_before_writing(void **state)
-{
-	const char *tmp = *state;
-	struct sluice_error err;
-	char *dir = in_dir(tmp, "pki2");
-	const char *names[] = {"a", "b"};
-	struct stat st;
-
-	assert_int_equal(mkdir(dir, 0700), 0);
-	char *bpem = in_dir(dir, "b.pem");
-	spit(bpem, "mine", 4);
-	assert_int_equal(devpki_init(dir, names, 2, &err), SLUICE_ERR_IO);
-	assert_string_equal(err.rule, "key.exists");
-	assert_string_equal(err.file, bpem);
-	char *ca = in_dir(dir, "ca.key"), *readme = in_dir(dir, "README.txt");
-	assert_int_not_equal(stat(ca, &st), 0);
-	assert_int_not_equal(stat(readme, &st), 0);
-	free(ca);
-	free(readme);
-	free(bpem);
-	free(dir);
-}
-
-static void test_devpki_no_names_and_existing_folder(void **state)
-{
-	const char *tmp = *state;
-	struct sluice_error err;
-	char *dir = in_dir(tmp, "pki3");
-	assert_int_equal(mkdir(dir, 0755), 0);
-	char *other = in_dir(dir, "unrelated.txt");
-	spit(other, "x", 1);
-	assert_int_equal(devpki_init(dir, NULL, 0, &err), SLUICE_OK);
-	assert_int_equal(run_quiet("openssl verify -CAfile '%s/ca.pem' '%s/ca.pem'", dir, dir), 0);
-	free(other);
-	free(dir);
-}
-
-static void test_devpki_bad_names(void **state)
-{
-	const char *tmp = *state;
-	struct sluice_error err;
-	char *dir = in_dir(tmp, "pki-bad");
-	struct stat st;
-	static const char *const bad[] = {
-		"", "Gateway", "-x", ".x", "_x", "a/b", "../x", "a b", "a\n",
-		"ca", "gateway-signing",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 64 */};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *names[] = {"ok", bad[i]};
-		assert_int_equal(devpki_init(dir, names, 2, &err), SLUICE_ERR_USAGE);
-		assert_string_equal(err.rule, "devpki.name");
-	}
-	const char *dup[] = {"x", "y", "x"};
-	assert_int_equal(devpki_init(dir, dup, 3, &err), SLUICE_ERR_USAGE);
-	assert_contains(err.message, "given twice");
-	assert_int_not_equal(stat(dir, &st), 0); /* nothing was created */
-
-	assert_true(devpki_name_ok("a"));
-	assert_true(devpki_name_ok("0-a.b_c"));
-	assert_true(devpki_name_ok(
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 63 */
-	free(dir);
-}
-
-static void test_devpki_folder_is_a_file(void **state)
-{
-	const char *tmp = *state;
-	struct sluice_error err;
-	char *f = in_dir(tmp, "plainfile");
-	spit(f, "x", 1);
-	assert_int_equal(devpki_init(f, NULL, 0, &err), SLUICE_ERR_IO);
-	assert_string_equal(err.rule, "io.mkdir");
-	free(f);
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
 
 int main(void)
@@ -818,11 +592,6 @@ int main(void)
 		T(test_base64_vectors),
 		T(test_base64_round_trip),
 		T(test_base64_strict_refusals),
-		T(test_devpki_init),
-		T(test_devpki_existing_leaf_refused_before_writing),
-		T(test_devpki_no_names_and_existing_folder),
-		T(test_devpki_bad_names),
-		T(test_devpki_folder_is_a_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

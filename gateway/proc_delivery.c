@@ -1,0 +1,83 @@
+/*
+ * Delivery: commits each decided transfer into the spool, exactly once (gateway/spool.h).
+ *
+ *   hostile data: the router's delivery requests (names are checked again by spool_deliver)
+ *   privilege:    write access to the spool through the descriptors it holds
+ *                 (SANDBOX_SPOOL_WRITE); no key, no audit log
+ *   may open:     files below the spool's folders
+ *   peers:        the router
+ *
+ * At start it completes every delivery a crash left prepared (spool_recover).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "msg.h"
+#include "sandbox.h"
+#include "spool.h"
+
+void delivery_main(const struct daemon_ctx *d, int router)
+{
+	struct spool s;
+	struct sluice_error err;
+	char why[256];
+	size_t recovered = 0;
+
+	if (spool_open(d->cfg->spool, &s, &err) != SLUICE_OK)
+		daemon_fatal("delivery", "%s", err.message);
+	daemon_drop_privileges(d, "delivery");
+	int keep[8] = { router, s.root, s.inbox, s.outbox, s.refused, s.quarantine, s.state, s.tmp };
+	if (sandbox_enter_profile(SANDBOX_SPOOL_WRITE, keep, 8, why, sizeof(why)) != 0)
+		daemon_fatal("delivery", "%s", why);
+	if (spool_recover(&s, &recovered, &err) != SLUICE_OK)
+		daemon_fatal("delivery", "%s", err.message);
+	if (recovered > 0)
+		daemon_log(LOG_NOTICE, "delivery", "completed %zu deliveries interrupted by a crash",
+		           recovered);
+	for (;;) {
+		struct msg m;
+		int got = msg_recv(router, &m, DAEMON_MSG_MAX, &err);
+		if (got == 0)
+			_exit(0);
+		if (got < 0)
+			daemon_fatal("delivery", "%s", err.message);
+		char *id = NULL, *src = NULL, *dst = NULL, *name = NULL, *sha = NULL, *reason = NULL;
+		uint32_t kind, from_inbox;
+		const uint8_t *data, *receipt;
+		size_t datalen, receiptlen;
+		if (m.type != MSG_DELIVER || sbuf_get_cstring(&m.body, &id, 64) ||
+		    sbuf_get_u32(&m.body, &kind) || sbuf_get_cstring(&m.body, &src, 255) ||
+		    sbuf_get_cstring(&m.body, &dst, 255) || sbuf_get_cstring(&m.body, &name, 255) ||
+		    sbuf_get_cstring(&m.body, &sha, 64) || sbuf_get_u32(&m.body, &from_inbox) ||
+		    sbuf_get_string_ptr(&m.body, &data, &datalen, DAEMON_MSG_MAX) ||
+		    sbuf_get_string_ptr(&m.body, &receipt, &receiptlen, DAEMON_MSG_MAX) ||
+		    sbuf_get_cstring(&m.body, &reason, 2048) || sbuf_remaining(&m.body) != 0 ||
+		    kind > SPOOL_QUARANTINED)
+			daemon_fatal("delivery", "malformed delivery request");
+		struct spool_delivery dl = {
+			.transfer_id = id, .kind = (enum spool_kind)kind, .source = src,
+			.destination = dst, .name = name, .data = data, .datalen = datalen,
+			.receipt = (const char *)receipt, .receiptlen = receiptlen,
+			.reason = reason[0] ? reason : NULL, .from_inbox = from_inbox != 0,
+			.input_sha256 = sha,
+		};
+		bool dup = false;
+		if (spool_deliver(&s, &dl, &dup, &err) != SLUICE_OK)
+			daemon_fatal("delivery", "%s", err.message);
+		uint8_t status[4] = { 0, 0, 0, dup ? 1 : 0 };
+		if (msg_send(router, MSG_DELIVERED, m.id, status, sizeof(status), -1) != 0)
+			daemon_fatal("delivery", "cannot answer the router: %s", strerror(errno));
+		free(id);
+		free(src);
+		free(dst);
+		free(name);
+		free(sha);
+		free(reason);
+		msg_free(&m);
+	}
+}

@@ -1,0 +1,485 @@
+/*
+ * sluiced: the Sluice gateway daemon's supervisor.
+ *
+ * SECURITY: the supervisor reads the configuration and the policy, creates the spool folders
+ * and the socketpairs, and forks the processes of gateway/daemon.h, each of which opens what it
+ * alone needs (the signer the key, the auditor the log, intake and delivery the spool) before
+ * dropping to the configured user and entering its own seccomp sandbox. The supervisor then
+ * drops privileges too: it never reads the signing key, never writes the audit log and never
+ * parses a report. It restarts filter workers and the report pipeline (intake, router, workers,
+ * delivery) when they die or on SIGHUP; the signer and the auditor are not restartable without
+ * privileges, so if either dies the daemon stops, failing closed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "keys.h"
+#include "msg.h"
+#include "release.h"
+#include "spool.h"
+#include "xml_intake.h"
+
+#include <jansson.h>
+
+static const char usage[] =
+	"usage: sluiced -c CONFIG [-t] [-f]\n"
+	"\n"
+	"  -c CONFIG  the daemon's configuration (docs/CONFIG.md)\n"
+	"  -t         test the configuration and the policy it names, then exit:\n"
+	"             0 valid, 78 invalid (with file:line:column)\n"
+	"  -f         stay in the foreground and log to stderr only (always so under systemd)\n"
+	"Signals: SIGHUP reloads the policy (keeping the old one if the new one is invalid),\n"
+	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers.\n";
+
+struct loaded {
+	struct sluiced_config *cfg;
+	struct policy *policy;
+	struct redactor **redactors;
+	void *schema;
+};
+
+static void loaded_free(struct loaded *l)
+{
+	if (l->policy != NULL && l->redactors != NULL)
+		for (size_t i = 0; i < l->policy->nflows; i++)
+			redactor_free(l->redactors[i]);
+	free(l->redactors);
+	release_schema_free(l->schema);
+	policy_free(l->policy);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The policy and what is compiled from it; the configuration's domains must exist in it. */
+static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
+{
+	enum sluice_rc rc = policy_load(l->cfg->policy, &l->policy, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	l->redactors = xcalloc(l->policy->nflows ? l->policy->nflows : 1, sizeof(*l->redactors));
+	for (size_t i = 0; i < l->policy->nflows && rc == SLUICE_OK; i++)
+		rc = redactor_new(&l->policy->flows[i], &l->redactors[i], err);
+	if (rc == SLUICE_OK && l->policy->schema_path != NULL)
+		rc = release_schema_load(l->policy->schema_path, &l->schema, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	for (size_t i = 0; l->cfg->tls && i < l->cfg->tls->nclients; i++)
+		if (policy_domain_find(l->policy, l->cfg->tls->clients[i].domain) == NULL)
+			return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.unknown-domain",
+			                      l->cfg->path, l->cfg->tls->clients[i].line, 0,
+			                      "tls client domain '%s' is not a domain of policy %s",
+			                      l->cfg->tls->clients[i].domain, l->policy->id);
+	for (size_t i = 0; i < l->cfg->nforwards; i++)
+		if (policy_domain_find(l->policy, l->cfg->forwards[i].domain) == NULL)
+			return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.unknown-domain",
+			                      l->cfg->path, l->cfg->forwards[i].line, 0,
+			                      "forward domain '%s' is not a domain of policy %s",
+			                      l->cfg->forwards[i].domain, l->policy->id);
+	return SLUICE_OK;
+}
+
+/* ---- processes ---- */
+
+enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_WORKER0 };
+#define MAX_PROCS (P_WORKER0 + 64)
+
+static pid_t pids[MAX_PROCS];
+static struct daemon_ctx ctx;
+static struct loaded cur;
+static int signer_ctl = -1, auditor_ctl = -1, router_ctl = -1;
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+}
+
+static void pair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		daemon_fatal("supervisor", "socketpair: %s", strerror(errno));
+}
+
+/* Forks; the child runs `entry`'s process after resetting signal handling. */
+static pid_t spawn(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		daemon_fatal("supervisor", "fork: %s", strerror(errno));
+	if (pid == 0) {
+		daemon_use_syslog = 0; /* no /dev/log, no /etc/localtime inside a sandbox */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGTERM, &dfl, NULL);
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGHUP, &dfl, NULL);
+		sigaction(SIGCHLD, &dfl, NULL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	return pid;
+}
+
+static void send_peer(int ctl, int fd, uint32_t role, uint32_t slot)
+{
+	uint8_t body[8] = { 0, 0, 0, (uint8_t)role, (uint8_t)(slot >> 24), (uint8_t)(slot >> 16),
+		            (uint8_t)(slot >> 8), (uint8_t)slot };
+	if (msg_send(ctl, MSG_NEW_PEER, 0, body, sizeof(body), fd) != 0)
+		daemon_fatal("supervisor", "cannot hand a socket over: %s", strerror(errno));
+}
+
+static void start_worker(unsigned slot, int *router_end)
+{
+	int sv[2];
+	pair(sv);
+	pid_t pid = spawn();
+	if (pid == 0) {
+		close(sv[0]);
+		worker_main(&ctx, sv[1]);
+	}
+	close(sv[1]);
+	pids[P_WORKER0 + slot] = pid;
+	if (router_end != NULL)
+		*router_end = sv[0];
+	else {
+		/* If the router is gone too, its own death restarts the whole pipeline. */
+		uint8_t body[8] = { 0, 0, 0, ROLE_WORKER, (uint8_t)(slot >> 24), (uint8_t)(slot >> 16),
+			            (uint8_t)(slot >> 8), (uint8_t)slot };
+		if (msg_send(router_ctl, MSG_NEW_PEER, 0, body, sizeof(body), sv[0]) != 0)
+			daemon_log(LOG_WARNING, "supervisor", "the router did not take worker %u: %s",
+			           slot, strerror(errno));
+		close(sv[0]);
+	}
+}
+
+/* Intake, router, workers and delivery, with new sockets to the signer and the auditor. */
+static void start_pipeline(void)
+{
+	int to_intake[2], to_signer[2], to_auditor[2], to_delivery[2], ctl[2];
+	int workers[64];
+	unsigned n = ctx.cfg->workers;
+	pair(to_intake);
+	pair(to_signer);
+	pair(to_auditor);
+	pair(to_delivery);
+	pair(ctl);
+	send_peer(signer_ctl, to_signer[1], ROLE_ROUTER, 0);
+	send_peer(auditor_ctl, to_auditor[1], ROLE_ROUTER, 0);
+	close(to_signer[1]);
+	close(to_auditor[1]);
+	for (unsigned w = 0; w < n; w++)
+		start_worker(w, &workers[w]);
+	pid_t pid = spawn();
+	if (pid == 0) {
+		close(to_intake[0]);
+		intake_main(&ctx, to_intake[1]);
+	}
+	pids[P_INTAKE] = pid;
+	pid = spawn();
+	if (pid == 0) {
+		close(to_delivery[0]);
+		delivery_main(&ctx, to_delivery[1]);
+	}
+	pids[P_DELIVERY] = pid;
+	pid = spawn();
+	if (pid == 0)
+		router_main(&ctx, to_intake[0], to_signer[0], to_auditor[0], to_delivery[0], workers, n,
+		            ctl[1]);
+	pids[P_ROUTER] = pid;
+	close(to_intake[0]);
+	close(to_intake[1]);
+	close(to_signer[0]);
+	close(to_auditor[0]);
+	close(to_delivery[0]);
+	close(to_delivery[1]);
+	close(ctl[1]);
+	for (unsigned w = 0; w < n; w++)
+		close(workers[w]);
+	if (router_ctl >= 0)
+		close(router_ctl);
+	router_ctl = ctl[0];
+}
+
+static void reap(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void stop_pipeline(void)
+{
+	int order[] = { P_INTAKE, P_ROUTER, P_DELIVERY };
+	for (size_t i = 0; i < 3; i++)
+		if (pids[order[i]] > 0)
+			kill(pids[order[i]], SIGTERM);
+	for (unsigned w = 0; w < ctx.cfg->workers; w++)
+		if (pids[P_WORKER0 + w] > 0)
+			kill(pids[P_WORKER0 + w], SIGTERM);
+	int status;
+	for (int i = P_ROUTER; i < MAX_PROCS; i++)
+		if (pids[i] > 0) {
+			reap(pids[i], &status);
+			if ((WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) ||
+			    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+				daemon_log(LOG_WARNING, "supervisor", "process %d (pid %ld) ended badly: %s %d",
+				           i, (long)pids[i], WIFSIGNALED(status) ? "signal" : "status",
+				           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			pids[i] = 0;
+		}
+}
+
+static int role_of(pid_t pid)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (pids[i] == pid)
+			return i;
+	return -1;
+}
+
+static void shutdown_all(int code)
+{
+	int status;
+	stop_pipeline();
+	if (pids[P_AUDITOR] > 0) {
+		kill(pids[P_AUDITOR], SIGTERM); /* final checkpoint, signed by the signer */
+		reap(pids[P_AUDITOR], &status);
+	}
+	if (signer_ctl >= 0)
+		close(signer_ctl); /* the signer stops when its control socket closes */
+	if (pids[P_SIGNER] > 0)
+		reap(pids[P_SIGNER], &status);
+	daemon_log(LOG_NOTICE, "supervisor", "stopped");
+	exit(code);
+}
+
+static void make_inboxes(void)
+{
+	struct spool s;
+	struct sluice_error err;
+	if (spool_open(ctx.cfg->spool, &s, &err) != SLUICE_OK)
+		daemon_fatal("supervisor", "%s", err.message);
+	for (size_t f = 0; f < cur.policy->nflows; f++) {
+		const struct policy_flow *fl = &cur.policy->flows[f];
+		(void)mkdirat(s.inbox, fl->from, 0750);
+		if (ctx.run_as_other &&
+		    fchownat(s.inbox, fl->from, (uid_t)ctx.uid, (gid_t)ctx.gid, AT_SYMLINK_NOFOLLOW))
+			daemon_fatal("supervisor", "chown inbox/%s: %s", fl->from, strerror(errno));
+		for (size_t t = 0; t < fl->nto; t++) {
+			char rel[300];
+			snprintf(rel, sizeof(rel), "%s/%s", fl->from, fl->to[t]);
+			(void)mkdirat(s.inbox, rel, 0750);
+			if (ctx.run_as_other &&
+			    fchownat(s.inbox, rel, (uid_t)ctx.uid, (gid_t)ctx.gid, AT_SYMLINK_NOFOLLOW))
+				daemon_fatal("supervisor", "chown inbox/%s: %s", rel, strerror(errno));
+		}
+	}
+	if (ctx.run_as_other) {
+		/* the spool belongs to the unprivileged user */
+		int dirs[] = { s.root, s.inbox, s.outbox, s.refused, s.quarantine, s.state, s.tmp };
+		for (size_t i = 0; i < 7; i++)
+			if (fchown(dirs[i], (uid_t)ctx.uid, (gid_t)ctx.gid) != 0)
+				daemon_fatal("supervisor", "cannot give the spool to user %s: %s",
+				             ctx.cfg->user, strerror(errno));
+	}
+	spool_close(&s);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	int test_only = 0, c;
+	struct sluice_error err;
+
+	while ((c = getopt(argc, argv, "c:tfh")) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 't': test_only = 1; break;
+		case 'f': break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 64;
+		}
+	}
+	if (config == NULL || optind != argc) {
+		fputs(usage, stderr);
+		return 64;
+	}
+	/* jansson seeds its hash tables from /dev/urandom on first use: do it now, before any
+	 * sandbox forbids opening files. */
+	json_object_seed(0);
+	xml_intake_init();
+	if (sluiced_config_load(config, &cur.cfg, &err) != SLUICE_OK ||
+	    load_policy(&cur, &err) != SLUICE_OK) {
+		sluice_error_print("sluiced", &err);
+		return sluice_rc_exit_code(err.rc == SLUICE_ERR_IO ? SLUICE_ERR_POLICY : err.rc);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cur.cfg;
+	ctx.policy = cur.policy;
+	ctx.redactors = cur.redactors;
+	ctx.schema = cur.schema;
+	if (geteuid() == 0) {
+		if (cur.cfg->user == NULL) {
+			fprintf(stderr, "sluiced: %s: started as root without `user:`: refusing to run as "
+			                "root past start-up [config.user]\n", config);
+			return 78;
+		}
+		struct passwd *pw = getpwnam(cur.cfg->user);
+		if (pw == NULL || pw->pw_uid == 0) {
+			fprintf(stderr, "sluiced: %s: user '%s' does not exist or is root [config.user]\n",
+			        config, cur.cfg->user);
+			return 78;
+		}
+		ctx.uid = pw->pw_uid;
+		ctx.gid = pw->pw_gid;
+		ctx.run_as_other = 1;
+	}
+	if (test_only) {
+		printf("%s: configuration valid; policy %s version %ld (bundle_sha256 %s)\n", config,
+		       cur.policy->id, cur.policy->version, cur.policy->bundle_sha256_hex);
+		return 0;
+	}
+	if (getenv("INVOCATION_ID") == NULL) /* not under systemd: syslog too */
+		daemon_use_syslog = 1;
+	openlog("sluiced", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	make_inboxes();
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
+	/* The signer first: it reports its key id, which the auditor's checkpoints name. */
+	int sc[2], sa_pair[2], ac[2];
+	pair(sc);
+	pair(sa_pair);
+	pair(ac);
+	pid_t pid = spawn();
+	if (pid == 0) {
+		close(sc[0]);
+		close(sa_pair[1]);
+		close(ac[0]);
+		close(ac[1]);
+		signer_main(&ctx, sc[1], sa_pair[0]);
+	}
+	pids[P_SIGNER] = pid;
+	close(sc[1]);
+	close(sa_pair[0]);
+	signer_ctl = sc[0];
+	struct msg m;
+	if (msg_recv(signer_ctl, &m, 64, &err) != 1 || m.type != MSG_KEY_ID || m.body.len != 64)
+		daemon_fatal("supervisor", "the signer did not start (see its message above)");
+	memcpy(ctx.key_id, m.body.data, 64);
+	ctx.key_id[64] = '\0';
+	msg_free(&m);
+	pid = spawn();
+	if (pid == 0) {
+		close(signer_ctl);
+		close(ac[0]);
+		auditor_main(&ctx, ac[1], sa_pair[1]);
+	}
+	pids[P_AUDITOR] = pid;
+	close(ac[1]);
+	close(sa_pair[1]);
+	auditor_ctl = ac[0];
+	start_pipeline();
+	daemon_drop_privileges(&ctx, "supervisor");
+	daemon_log(LOG_NOTICE, "supervisor", "started: policy %s version %ld, %u workers, key %.16s",
+	           cur.policy->id, cur.policy->version, cur.cfg->workers, ctx.key_id);
+
+	for (;;) {
+		sigsuspend(&old);
+		if (got_term)
+			shutdown_all(0);
+		if (got_chld) {
+			got_chld = 0;
+			int status;
+			pid_t dead;
+			while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+				int role = role_of(dead);
+				if (role < 0)
+					continue;
+				pids[role] = 0;
+				static const char *const names[] = { "signer", "auditor", "router",
+					                             "intake", "delivery" };
+				char how[64];
+				if (WIFSIGNALED(status))
+					snprintf(how, sizeof(how), "was killed by signal %d (%s)",
+					         WTERMSIG(status), strsignal(WTERMSIG(status)));
+				else
+					snprintf(how, sizeof(how), "exited with status %d",
+					         WEXITSTATUS(status));
+				daemon_log(LOG_WARNING, "supervisor", "the %s (pid %ld) %s",
+				           role < P_WORKER0 ? names[role] : "worker", (long)dead, how);
+				if (role == P_SIGNER || role == P_AUDITOR) {
+					daemon_log(LOG_CRIT, "supervisor", "the %s died: stopping",
+					           role == P_SIGNER ? "signer" : "auditor");
+					shutdown_all(70);
+				}
+				if (role >= P_WORKER0) {
+					daemon_log(LOG_WARNING, "supervisor", "worker %d died; restarting it",
+					           role - P_WORKER0);
+					start_worker((unsigned)(role - P_WORKER0), NULL);
+				} else {
+					daemon_log(LOG_WARNING, "supervisor",
+					           "a pipeline process died; restarting the pipeline");
+					stop_pipeline();
+					start_pipeline();
+				}
+			}
+		}
+		if (got_hup) {
+			got_hup = 0;
+			struct loaded next = { cur.cfg, NULL, NULL, NULL };
+			if (load_policy(&next, &err) != SLUICE_OK) {
+				daemon_log(LOG_ERR, "supervisor", "reload refused, keeping policy %s v%ld: "
+				           "%s:%u:%u: %s [%s]", cur.policy->id, cur.policy->version,
+				           err.file, err.line, err.column, err.message, err.rule);
+				next.cfg = NULL;
+				loaded_free(&next);
+				continue;
+			}
+			stop_pipeline();
+			struct sluiced_config *cfg = cur.cfg;
+			cur.cfg = NULL;
+			loaded_free(&cur);
+			cur = next;
+			cur.cfg = cfg;
+			ctx.policy = cur.policy;
+			ctx.redactors = cur.redactors;
+			ctx.schema = cur.schema;
+			start_pipeline();
+			daemon_log(LOG_NOTICE, "supervisor", "reloaded: policy %s version %ld",
+			           cur.policy->id, cur.policy->version);
+		}
+	}
+}
