@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -175,6 +176,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	int peers[AUDITOR_MAX_PEERS];
 	size_t npeers = 0;
 
+	prctl(PR_SET_NAME, "sluiced-auditor", 0, 0, 0); /* for ps, pgrep and the tests */
 	load_ids(d->cfg->audit_log, &ids);
 	if (auditlog_open_with_signer(d->cfg->audit_log, d->key_id, sign_via_signer, &signer_fd,
 	                              &log, &err) != SLUICE_OK)

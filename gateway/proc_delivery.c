@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -28,6 +29,7 @@ void delivery_main(const struct daemon_ctx *d, int router)
 	char why[256];
 	size_t recovered = 0;
 
+	prctl(PR_SET_NAME, "sluiced-deliver", 0, 0, 0); /* for ps, pgrep and the tests */
 	if (spool_open(d->cfg->spool, &s, &err) != SLUICE_OK)
 		daemon_fatal("delivery", "%s", err.message);
 	daemon_drop_privileges(d, "delivery");
@@ -67,8 +69,14 @@ void delivery_main(const struct daemon_ctx *d, int router)
 			.input_sha256 = sha,
 		};
 		bool dup = false;
+		s.inbox_left = false;
 		if (spool_deliver(&s, &dl, &dup, &err) != SLUICE_OK)
 			daemon_fatal("delivery", "%s", err.message);
+		if (s.inbox_left)
+			daemon_log(LOG_WARNING, "delivery", "transfer %s is delivered but "
+			           "inbox/%s/%s/%s could not be removed (check its folder's owner and "
+			           "mode); it will not be submitted again unless it changes", id, src,
+			           dst, name);
 		uint8_t status[4] = { 0, 0, 0, dup ? 1 : 0 };
 		if (msg_send(router, MSG_DELIVERED, m.id, status, sizeof(status), -1) != 0)
 			daemon_fatal("delivery", "cannot answer the router: %s", strerror(errno));

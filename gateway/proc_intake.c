@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -43,6 +44,40 @@ struct in_flight {
 
 static struct in_flight flights[INTAKE_MAX_IN_FLIGHT];
 static uint64_t next_id;
+
+/* Files already handled whose inbox copy delivery could not remove (wrong permissions): not
+ * submitted again unless their size or time changes. A small ring: the oldest are forgotten,
+ * which only costs a duplicate submission (and duplicates are harmless). */
+#define INTAKE_HANDLED 1024
+struct handled {
+	char key[600];
+	off_t size;
+	struct timespec mtime;
+};
+static struct handled handled[INTAKE_HANDLED];
+static size_t handled_next;
+
+static bool was_handled(const char *key, const struct stat *st)
+{
+	for (size_t i = 0; i < INTAKE_HANDLED; i++)
+		if (handled[i].key[0] != '\0' && strcmp(handled[i].key, key) == 0 &&
+		    handled[i].size == st->st_size && handled[i].mtime.tv_sec == st->st_mtim.tv_sec &&
+		    handled[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return true;
+	return false;
+}
+
+/* After SUBMIT_DONE: if the file is still there unchanged, remember it. */
+static void note_handled(int inbox, const char *key)
+{
+	struct stat st;
+	if (fstatat(inbox, key, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	struct handled *h = &handled[handled_next++ % INTAKE_HANDLED];
+	snprintf(h->key, sizeof(h->key), "%s", key);
+	h->size = st.st_size;
+	h->mtime = st.st_mtim;
+}
 
 static bool flying(const char *key)
 {
@@ -109,7 +144,7 @@ static void submit_file(const struct daemon_ctx *d, int router, int inbox, const
 	if (fd < 0)
 		return;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || was_handled(key, &st)) {
 		close(fd);
 		return;
 	}
@@ -188,6 +223,7 @@ void intake_main(const struct daemon_ctx *d, int router)
 	struct sluice_error err;
 	char why[256];
 
+	prctl(PR_SET_NAME, "sluiced-intake", 0, 0, 0); /* for ps, pgrep and the tests */
 	if (spool_open(d->cfg->spool, &s, &err) != SLUICE_OK)
 		daemon_fatal("intake", "%s", err.message);
 	daemon_drop_privileges(d, "intake");
@@ -208,8 +244,10 @@ void intake_main(const struct daemon_ctx *d, int router)
 			if (got < 0 || m.type != MSG_SUBMIT_DONE)
 				daemon_fatal("intake", "bad answer from the router");
 			for (size_t i = 0; i < INTAKE_MAX_IN_FLIGHT; i++)
-				if (flights[i].used && flights[i].id == m.id)
+				if (flights[i].used && flights[i].id == m.id) {
 					flights[i].used = false;
+					note_handled(s.inbox, flights[i].key);
+				}
 			msg_free(&m);
 			pr = poll(&pfd, 1, 0);
 		}

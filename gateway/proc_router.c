@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "canonical_json.h"
@@ -320,6 +321,7 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 	int keep[5 + ROUTER_MAX_WORKERS];
 	size_t nkeep = 0;
 
+	prctl(PR_SET_NAME, "sluiced-router", 0, 0, 0); /* for ps, pgrep and the tests */
 	if (nworkers > ROUTER_MAX_WORKERS)
 		daemon_fatal("router", "too many workers");
 	memset(&r, 0, sizeof(r));

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -87,6 +88,7 @@ void signer_main(const struct daemon_ctx *d, int ctl, int auditor)
 	struct peer peers[SIGNER_MAX_PEERS];
 	size_t npeers = 0;
 
+	prctl(PR_SET_NAME, "sluiced-signer", 0, 0, 0); /* for ps, pgrep and the tests */
 	if (key_load_private(d->cfg->signing_key, &key, &err) != SLUICE_OK ||
 	    key_id_hex(key, key_id, &err) != SLUICE_OK)
 		daemon_fatal("signer", "%s: %s", d->cfg->signing_key, err.message);
@@ -132,8 +134,11 @@ void signer_main(const struct daemon_ctx *d, int ctl, int auditor)
 			if (r > 0)
 				msg_free(&m);
 			if (!keep_peer) {
-				if (peers[i].role == ROLE_AUDITOR)
-					daemon_fatal("signer", "the auditor went away");
+				if (peers[i].role == ROLE_AUDITOR) {
+					/* it stops first on shutdown; if it crashed, the supervisor stops all */
+					EVP_PKEY_free(key);
+					_exit(0);
+				}
 				close(peers[i].fd);
 				peers[i] = peers[--npeers];
 				break; /* the poll set changed */

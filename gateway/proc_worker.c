@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -71,6 +72,7 @@ void worker_main(const struct daemon_ctx *d, int router)
 	struct sluice_error err;
 	int keep[1] = { router };
 
+	prctl(PR_SET_NAME, "sluiced-worker", 0, 0, 0); /* for ps, pgrep and the tests */
 	daemon_drop_privileges(d, "worker");
 	signal(SIGVTALRM, SIG_DFL);
 	if (sandbox_enter_profile(SANDBOX_WORKER, keep, 1, why, sizeof(why)) != 0)

@@ -241,6 +241,8 @@ static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned 
 	struct rlimit as = { as_bytes, as_bytes };
 	if (as_bytes > 0 && setrlimit(RLIMIT_AS, &as) != 0)
 		return fail(why, whylen, "setrlimit(AS)");
+#else
+	(void)as_bytes; /* the sanitizers reserve terabytes of shadow memory */
 #endif
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return fail(why, whylen, "prctl(PR_SET_DUMPABLE)");

@@ -277,15 +277,19 @@ static void make_inboxes(void)
 	struct sluice_error err;
 	if (spool_open(ctx.cfg->spool, &s, &err) != SLUICE_OK)
 		daemon_fatal("supervisor", "%s", err.message);
-	for (size_t f = 0; f < cur.policy->nflows; f++) {
-		const struct policy_flow *fl = &cur.policy->flows[f];
-		(void)mkdirat(s.inbox, fl->from, 0750);
+	/* inbox/<source>/<destination>/ for every pair of domains, flow or not: a report dropped
+	 * where no flow allows is refused (default deny), not ignored. */
+	for (size_t f = 0; f < cur.policy->ndomains; f++) {
+		const char *from = cur.policy->domains[f].name;
+		(void)mkdirat(s.inbox, from, 0750);
 		if (ctx.run_as_other &&
-		    fchownat(s.inbox, fl->from, (uid_t)ctx.uid, (gid_t)ctx.gid, AT_SYMLINK_NOFOLLOW))
-			daemon_fatal("supervisor", "chown inbox/%s: %s", fl->from, strerror(errno));
-		for (size_t t = 0; t < fl->nto; t++) {
+		    fchownat(s.inbox, from, (uid_t)ctx.uid, (gid_t)ctx.gid, AT_SYMLINK_NOFOLLOW))
+			daemon_fatal("supervisor", "chown inbox/%s: %s", from, strerror(errno));
+		for (size_t t = 0; t < cur.policy->ndomains; t++) {
 			char rel[300];
-			snprintf(rel, sizeof(rel), "%s/%s", fl->from, fl->to[t]);
+			if (t == f)
+				continue;
+			snprintf(rel, sizeof(rel), "%s/%s", from, cur.policy->domains[t].name);
 			(void)mkdirat(s.inbox, rel, 0750);
 			if (ctx.run_as_other &&
 			    fchownat(s.inbox, rel, (uid_t)ctx.uid, (gid_t)ctx.gid, AT_SYMLINK_NOFOLLOW))

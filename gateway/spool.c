@@ -73,6 +73,7 @@ static int open_dir_at(int at, const char *name, bool create)
 enum sluice_rc spool_open(const char *root, struct spool *s, struct sluice_error *err)
 {
 	memset(s, -1, sizeof(*s));
+	s->inbox_left = false;
 	s->root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->root < 0)
 		return sluice_fail_at(err, SLUICE_ERR_IO, "spool.open", root, 0, 0,
@@ -236,19 +237,21 @@ static enum sluice_rc commit(struct spool *s, const struct marker *m, struct slu
 	}
 	snprintf(staged, sizeof(staged), "%s.data", m->id);
 	snprintf(final, sizeof(final), "%s--%s", m->id, m->name);
-	if (m->kind != SPOOL_RELEASED && inbox_dir >= 0 && !exists_at(s->tmp, staged) &&
+	if (!exists_at(s->tmp, staged) && m->kind != SPOOL_RELEASED && inbox_dir >= 0 &&
 	    file_sha256_is(inbox_dir, m->name, m->input)) {
-		/* a refusal of a spooled report: the report itself moves, no copy */
+		/* only a report too large to travel was not staged: it moves itself, if it can */
 		if (move_at(inbox_dir, m->name, dir, final) != 0)
-			goto io;
+			s->inbox_left = true;
 	} else if (move_at(s->tmp, staged, dir, final) != 0) {
 		goto io;
 	}
 	if (fault(3) || fsync(dir) != 0)
 		goto io;
 	if (inbox_dir >= 0 && file_sha256_is(inbox_dir, m->name, m->input)) {
+		/* An inbox the gateway may not change (wrong owner or mode) must not stop the
+		 * delivery: the transfer is done, the copy is left, delivery says so. */
 		if (unlinkat(inbox_dir, m->name, 0) != 0 && errno != ENOENT)
-			goto io;
+			s->inbox_left = true;
 	}
 	if (fault(4) || (inbox_dir >= 0 && fsync(inbox_dir) != 0))
 		goto io;
@@ -298,8 +301,9 @@ enum sluice_rc spool_deliver(struct spool *s, const struct spool_delivery *d, bo
 			snprintf(sub, sizeof(sub), "%s/%s", d->source, d->destination);
 			int in = openat(s->inbox, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (in >= 0) {
-				if (file_sha256_is(in, d->name, m.input))
-					(void)unlinkat(in, d->name, 0);
+				if (file_sha256_is(in, d->name, m.input) &&
+				    unlinkat(in, d->name, 0) != 0 && errno != ENOENT)
+					s->inbox_left = true;
 				(void)fsync(in);
 				close(in);
 			}
@@ -319,7 +323,7 @@ enum sluice_rc spool_deliver(struct spool *s, const struct spool_delivery *d, bo
 			if (write_at(s->tmp, staged, reason, strlen(reason)) != 0)
 				goto io;
 		}
-		if (d->kind == SPOOL_RELEASED || !d->from_inbox) {
+		if (d->kind == SPOOL_RELEASED || d->data != NULL) {
 			snprintf(staged, sizeof(staged), "%s.data", d->transfer_id);
 			if (write_at(s->tmp, staged, d->data, d->datalen) != 0)
 				goto io;

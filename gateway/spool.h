@@ -29,6 +29,7 @@ enum spool_kind { SPOOL_RELEASED = 0, SPOOL_REFUSED = 1, SPOOL_QUARANTINED = 2 }
 /* Folder descriptors of an open spool. */
 struct spool {
 	int root, inbox, outbox, refused, quarantine, state, tmp;
+	bool inbox_left; /* the last delivery could not remove its inbox copy (permissions) */
 };
 
 /* Creates (0750) the spool's folders that do not exist yet and opens them. */

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# sluiced end to end through the spool: reports flow to outbox/refused/quarantine with
+# receipts; `sluiced -t`; a killed filter worker is replaced; SIGHUP with a broken policy keeps
+# the old one; SIGKILL of the whole daemon while reports flow, then a restart: every report is
+# delivered exactly once and the audit log verifies; SIGTERM stops cleanly.
+# Usage: bash test_daemon.sh PATH/TO/sluice (sluiced is found beside it).
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools openssl jq pgrep pkill
+SLUICED=$(dirname "$SLUICE")/sluiced
+check "sluiced is built beside sluice" [ -x "$SLUICED" ]
+
+D=$W/gw
+mkdir -p "$D/state" "$D/spool"
+# After start-up the daemon runs as an unprivileged user, which must still read the policy to
+# reload it on SIGHUP (docs/OPERATIONS.md): let it through the test's private folder.
+chmod 755 "$W" "$D"
+cp -r "$SLUICE_SOURCE/examples/fusion-cell" "$D/cell"
+chmod -R go-w "$D/cell"
+"$SLUICE" certs init-dev "$D/pki" intel police customs military partner-fra >/dev/null
+user_line=""
+if [ "$(id -u)" = 0 ]; then
+	user_line="user: nobody"
+	chown nobody "$D/state"
+fi
+cat >"$D/sluiced.yaml" <<YAML
+sluiced: 1
+policy: cell/policy.yaml
+signing-key: pki/gateway-signing.key
+audit-log: state/audit.log
+spool: spool
+workers: 2
+checkpoint-interval: 10
+$user_line
+YAML
+chmod 644 "$D/sluiced.yaml"
+
+sl_d() { RC=0; "$SLUICED" "$@" >"$W/d.out" 2>"$W/d.err" || RC=$?; }
+sl_d -t -c "$D/sluiced.yaml"
+check "sluiced -t accepts the configuration (got $RC)" [ "$RC" = 0 ]
+printf 'sluiced: 1\npolicy: cell/policy.yaml\nbogus: 1\n' >"$D/bad.yaml"
+chmod 644 "$D/bad.yaml"
+sl_d -t -c "$D/bad.yaml"
+check "sluiced -t refuses a bad configuration with 78 (got $RC)" [ "$RC" = 78 ]
+check "... naming file:line:column" grep -q 'bad.yaml:3:1' "$W/d.err"
+
+CFG_TAG=$D/sluiced.yaml
+start() {
+	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 50); do
+		grep -q "started: policy" "$W/daemon.log" 2>/dev/null && [ -n "$(pgrep -x sluiced-router)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+inbox_empty() {
+	[ -z "$(find "$D/spool/inbox" -type f ! -name '.*' 2>/dev/null)" ]
+}
+wait_empty() {
+	for _ in $(seq 1 200); do inbox_empty && return 0; sleep 0.1; done
+	return 1
+}
+wait_log() { # wait_log PATTERN: up to 10 s for a line in the daemon's log
+	for _ in $(seq 1 100); do grep -q "$1" "$W/daemon.log" && return 0; sleep 0.1; done
+	return 1
+}
+drop() { # drop FROM TO FILE NAME: an atomic drop, as agencies must do it
+	mkdir -p "$D/spool/inbox/$1/$2"
+	cp "$3" "$D/spool/inbox/$1/$2/.$4.tmp" && mv "$D/spool/inbox/$1/$2/.$4.tmp" "$D/spool/inbox/$1/$2/$4"
+}
+
+check "sluiced starts" start
+kinds=0
+for k in signer auditor router intake deliver worker; do pgrep -x "sluiced-$k" >/dev/null && kinds=$((kinds + 1)); done
+check "six kinds of process run ($kinds)" [ "$kinds" = 6 ]
+
+# 1. every demo scenario through the spool
+released=0 refused=0 invalid=0
+while IFS=$'\t' read -r report from to expected _; do
+	[ "$report" = report ] && continue
+	drop "$from" "$to" "$D/cell/reports/$report" "$report"
+	case $expected in 0) released=$((released + 1)) ;; 1) refused=$((refused + 1)) ;; *) invalid=$((invalid + 1)) ;; esac
+done <"$D/cell/scenarios.tsv"
+check "every scenario report leaves the inbox" wait_empty
+count() { find "$D/spool/$1" -type f ! -name '*.receipt' ! -name '*.reason' 2>/dev/null | wc -l; }
+check "released reports in outbox/ ($(count outbox) of $released)" [ "$(count outbox)" = "$released" ]
+check "refused reports in refused/ ($(count refused) of $refused)" [ "$(count refused)" = "$refused" ]
+check "invalid reports in quarantine/ ($(count quarantine) of $invalid)" [ "$(count quarantine)" = "$invalid" ]
+bad=0
+for r in "$D"/spool/outbox/*/*.receipt; do
+	"$SLUICE" verify --pub "$D/pki/gateway-signing.pub" --receipt "$r" "${r%.receipt}" >/dev/null || bad=$((bad + 1))
+done
+check "every outbox receipt verifies against its report ($bad bad)" [ "$bad" = 0 ]
+check "refusals carry their reason" grep -q 'caveat.refuse' "$D"/spool/refused/*/*.reason
+check "no canary of a withheld portion in any outbox file" \
+	lacks -r -e 'CANARY-' "$D/spool/outbox"
+
+# 2. a filter worker killed: replaced, and reports keep flowing
+wpid=$(pgrep -x sluiced-worker | head -1)
+kill -9 "$wpid"
+sleep 0.5
+drop intel police "$D/cell/reports/01-intel-to-police-plain.xml" after-worker-kill.xml
+check "a report after a worker was killed is delivered" wait_empty
+check "the worker was replaced" [ "$(pgrep -c -x sluiced-worker)" = 2 ]
+
+# 3. SIGHUP with a broken policy keeps the old one
+cp "$D/cell/policy.yaml" "$W/policy.good"
+printf 'sluice-policy: 1\nnot: valid\n' >"$D/cell/policy.yaml"
+kill -HUP "$DPID"
+check "a broken policy on SIGHUP is refused and logged" wait_log "reload refused"
+drop intel police "$D/cell/reports/01-intel-to-police-plain.xml" after-bad-reload.xml
+check "the old policy keeps working" wait_empty
+cp "$W/policy.good" "$D/cell/policy.yaml"
+kill -HUP "$DPID"
+check "a good policy on SIGHUP is taken" wait_log "reloaded: policy"
+
+# 4. SIGKILL of the whole daemon while reports flow, three times; then a clean run
+n=0
+for round in 1 2 3; do
+	for i in $(seq 1 15); do
+		n=$((n + 1))
+		sed "s|</[A-Za-z]*>\$|<!-- copy $n -->&|" "$D/cell/reports/02-intel-to-customs-clearance.xml" >"$W/copy.xml"
+		printf '\n<!-- copy %d -->\n' "$n" >>"$W/copy.xml"
+		drop intel customs "$W/copy.xml" "crash-$n.xml"
+	done
+	sleep "0.$((RANDOM % 4 + 1))"
+	pkill -9 -f "$D/sluiced.yaml" || true
+	sleep 0.3
+	check "restart after SIGKILL round $round" start
+done
+check "every report of the crash rounds leaves the inbox" wait_empty
+delivered=$(find "$D/spool/outbox/customs" -name '*--crash-*.xml' | wc -l)
+distinct=$(find "$D/spool/outbox/customs" -name '*--crash-*.xml' | sed 's/.*--//' | sort -u | wc -l)
+check "every crash-round report delivered ($delivered of $n)" [ "$delivered" = "$n" ]
+check "none delivered twice ($distinct distinct names)" [ "$distinct" = "$n" ]
+
+# 5. SIGTERM: clean stop, final checkpoint, the audit log verifies and holds each transfer once
+kill -TERM "$DPID"
+for _ in $(seq 1 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM stops the daemon" bash -c "! kill -0 $DPID 2>/dev/null"
+check "the audit log verifies" "$SLUICE" audit verify --pub "$D/pki/gateway-signing.pub" "$D/state/audit.log"
+total=$(jq -r 'select(.type=="transfer") | .record.transfer_id' "$D/state/audit.log" | wc -l)
+uniq=$(jq -r 'select(.type=="transfer") | .record.transfer_id' "$D/state/audit.log" | sort -u | wc -l)
+check "each transfer recorded once in the audit log ($total lines, $uniq ids)" [ "$total" = "$uniq" ]
+no_daemon_left() { ! pgrep -f "$D/sluiced.yaml" >/dev/null; }
+check "no process left behind" no_daemon_left
+pkill -9 -f "$D/sluiced.yaml" 2>/dev/null || true
+if [ "$FAILED" -gt 0 ]; then
+	echo "--- the daemon's log (supervisor lines):"
+	grep -v ' router: transfer' "$W/daemon.log" | tail -40
+fi
+finish
