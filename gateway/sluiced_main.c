@@ -335,6 +335,12 @@ int main(int argc, char **argv)
 		sluice_error_print("sluiced", &err);
 		return sluice_rc_exit_code(err.rc == SLUICE_ERR_IO ? SLUICE_ERR_POLICY : err.rc);
 	}
+	if (cur.cfg->tls != NULL || cur.cfg->nforwards > 0) {
+		/* Fail closed rather than let an administrator believe a listener is up. */
+		fprintf(stderr, "sluiced: %s: `tls:` and `forward:` are not served by this version "
+		                "yet (the spool is); remove them [config.unsupported]\n", config);
+		return 78;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cur.cfg;
 	ctx.policy = cur.policy;
