@@ -44,7 +44,12 @@ sl_d -t -c "$D/bad.yaml"
 check "sluiced -t refuses a bad configuration with 78 (got $RC)" [ "$RC" = 78 ]
 check "... naming file:line:column" grep -q 'bad.yaml:3:1' "$W/d.err"
 
-CFG_TAG=$D/sluiced.yaml
+{ cat "$D/sluiced.yaml"; printf 'tls:\n  listen: 127.0.0.1:8443\n  certificate: pki/gateway-server.pem\n  key: pki/gateway-server.key\n  client-ca: pki/ca.pem\n'; } >"$D/tls.yaml"
+chmod 644 "$D/tls.yaml"
+sl_d -t -c "$D/tls.yaml"
+check "a listener this version does not serve yet is refused, 78 (got $RC)" [ "$RC" = 78 ]
+check "... saying so" grep -q 'config.unsupported' "$W/d.err"
+
 start() {
 	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
 	DPID=$!
