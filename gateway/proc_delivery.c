@@ -33,6 +33,12 @@ void delivery_main(const struct daemon_ctx *d, int router)
 	if (spool_open(d->cfg->spool, &s, &err) != SLUICE_OK)
 		daemon_fatal("delivery", "%s", err.message);
 	daemon_drop_privileges(d, "delivery");
+	int confined = spool_confine(&s, true);
+	if (confined < 0)
+		daemon_fatal("delivery", "landlock: %s", strerror(errno));
+	if (confined == 0)
+		daemon_log(LOG_WARNING, "delivery", "no Landlock in this kernel: the spool is confined by "
+		           "seccomp and file permissions only");
 	int keep[8] = { router, s.root, s.inbox, s.outbox, s.refused, s.quarantine, s.state, s.tmp };
 	if (sandbox_enter_profile(SANDBOX_SPOOL_WRITE, keep, 8, why, sizeof(why)) != 0)
 		daemon_fatal("delivery", "%s", why);

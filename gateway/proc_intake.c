@@ -227,6 +227,12 @@ void intake_main(const struct daemon_ctx *d, int router)
 	if (spool_open(d->cfg->spool, &s, &err) != SLUICE_OK)
 		daemon_fatal("intake", "%s", err.message);
 	daemon_drop_privileges(d, "intake");
+	int confined = spool_confine(&s, false);
+	if (confined < 0)
+		daemon_fatal("intake", "landlock: %s", strerror(errno));
+	if (confined == 0)
+		daemon_log(LOG_WARNING, "intake", "no Landlock in this kernel: the spool is confined by "
+		           "seccomp and file permissions only");
 	int keep[2] = { router, s.inbox };
 	if (sandbox_enter_profile(SANDBOX_SPOOL_READ, keep, 2, why, sizeof(why)) != 0)
 		daemon_fatal("intake", "%s", why);

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/landlock.h>
 #include <openssl/evp.h>
 
 #include "fileio.h"
@@ -388,4 +391,70 @@ enum sluice_rc spool_recover(struct spool *s, size_t *completed, struct sluice_e
 	}
 	closedir(d);
 	return SLUICE_OK;
+}
+
+/* ---- Landlock ---- */
+
+static int landlock_abi(void)
+{
+#ifdef SYS_landlock_create_ruleset
+	long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	return v < 0 ? 0 : (int)v;
+#else
+	return 0;
+#endif
+}
+
+int spool_confine(const struct spool *s, bool write)
+{
+#ifdef SYS_landlock_create_ruleset
+	int abi = landlock_abi();
+	if (abi <= 0)
+		return 0;
+	uint64_t all = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	               LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+	               LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+	               LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+	               LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+	               LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+	               LANDLOCK_ACCESS_FS_MAKE_SYM;
+	uint64_t extra = 0;
+#ifdef LANDLOCK_ACCESS_FS_REFER
+	if (abi >= 2)
+		extra |= LANDLOCK_ACCESS_FS_REFER; /* renames from tmp/ into outbox/ */
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+	if (abi >= 3)
+		extra |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+	struct landlock_ruleset_attr attr = { .handled_access_fs = all | extra };
+	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return -1;
+	struct landlock_path_beneath_attr rule;
+	memset(&rule, 0, sizeof(rule));
+	if (write) {
+		rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+		                      LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		                      LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+		                      LANDLOCK_ACCESS_FS_MAKE_DIR | extra;
+		rule.parent_fd = s->root;
+	} else {
+		rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+		rule.parent_fd = s->inbox;
+	}
+	int rc = -1;
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0 &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
+		rc = 1;
+	int e = errno;
+	close(ruleset);
+	errno = e;
+	return rc;
+#else
+	(void)s;
+	(void)write;
+	return 0;
+#endif
 }

@@ -69,6 +69,14 @@ struct spool_delivery {
 enum sluice_rc spool_deliver(struct spool *s, const struct spool_delivery *d, bool *duplicate,
                              struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* Confines the calling process to the spool with Landlock, before its seccomp sandbox: with
+ * `write` false, reading below inbox/ only (intake); with `write` true, reading and writing below
+ * the spool's root only (delivery). Everything else on the file system becomes EACCES, which
+ * seccomp alone cannot give (it cannot see openat's path). Returns 1 when confined, 0 when the
+ * kernel has no Landlock (the caller logs it: seccomp and file permissions still hold), -1 on
+ * error (errno set). Sets PR_SET_NO_NEW_PRIVS, as Landlock requires. */
+int spool_confine(const struct spool *s, bool write);
+
 /* For crash tests only, 0 in production: a delivery fails as if the machine stopped at step
  * n: 1 after staging, 2 after the prepared marker, 3 after moving files into place, 4 after
  * removing the inbox copy (before the done marker). */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -226,6 +228,56 @@ static void crash_at_every_step_then_recover(void **state)
 	}
 }
 
+/* Landlock: intake reads only below inbox/, delivery works only below the spool. */
+static int confined_child(bool write)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct spool s;
+		struct sluice_error err;
+		if (spool_open(root, &s, &err) != SLUICE_OK)
+			_exit(10);
+		int r = spool_confine(&s, write);
+		if (r == 0)
+			_exit(77); /* no Landlock here */
+		if (r < 0)
+			_exit(11);
+		if (open("/etc/passwd", O_RDONLY) >= 0 || errno != EACCES)
+			_exit(12);
+		if (openat(s.inbox, "intel/police/inside.xml", O_RDONLY) < 0)
+			_exit(13);
+		int fd = openat(s.tmp, "probe", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (write ? fd < 0 : fd >= 0)
+			_exit(14);
+		if (open("/tmp/sluice-landlock-escape", O_WRONLY | O_CREAT, 0600) >= 0)
+			_exit(15);
+		if (write && unlinkat(s.tmp, "probe", 0) != 0)
+			_exit(16);
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void landlock_confines_intake_and_delivery(void **state)
+{
+	(void)state;
+	struct spool s;
+	struct sluice_error err;
+	assert_int_equal(spool_open(root, &s, &err), SLUICE_OK);
+	spool_close(&s);
+	mkdirs("inbox/intel/police");
+	put("inbox/intel/police/inside.xml", "<r/>");
+	int r = confined_child(false);
+	if (r == 77)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(confined_child(true), 0);
+	assert_false(exists("tmp/probe"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +286,7 @@ int main(void)
 		cmocka_unit_test(refusal_moves_the_report),
 		cmocka_unit_test(bad_names_refused),
 		cmocka_unit_test(crash_at_every_step_then_recover),
+		cmocka_unit_test(landlock_confines_intake_and_delivery),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
