@@ -138,6 +138,90 @@ static void executable_memory_is_killed(void **state)
 	assert_killed_by_seccomp(run_in_sandbox(ATTEMPT_EXEC_MEMORY));
 }
 
+/* The daemon's profiles (gateway/sandbox.h): run `what` in a child that entered `profile`. */
+static int run_in_profile(enum sandbox_profile profile, enum attempt what)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char why[256];
+		close(sv[0]);
+		if (sandbox_enter_profile(profile, &sv[1], 1, why, sizeof(why)) != 0)
+			_exit(90);
+		switch (what) {
+		case ATTEMPT_NOTHING: {
+			/* what every daemon process does: framed messages on its socket */
+			char *p = malloc(4 * 1024 * 1024);
+			if (p == NULL)
+				_exit(91);
+			memset(p, 2, 4 * 1024 * 1024);
+			free(p);
+			struct iovec iov = { "ok", 2 };
+			struct msghdr mh;
+			memset(&mh, 0, sizeof(mh));
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			if (sendmsg(sv[1], &mh, 0) != 2)
+				_exit(92);
+			_exit(0);
+		}
+		case ATTEMPT_OPEN:
+			(void)open("/etc/passwd", O_RDONLY);
+			_exit(0);
+		case ATTEMPT_SOCKET:
+			(void)socket(AF_INET, SOCK_STREAM, 0);
+			_exit(0);
+		case ATTEMPT_EXECVE: {
+			char *argv[] = { "/bin/true", NULL };
+			char *envp[] = { NULL };
+			execve("/bin/true", argv, envp);
+			_exit(0);
+		}
+		case ATTEMPT_FORK:
+			(void)fork();
+			_exit(0);
+		case ATTEMPT_EXEC_MEMORY:
+			(void)mmap_exec_probe();
+			_exit(0);
+		}
+		_exit(93);
+	}
+	close(sv[1]);
+	char buf[4] = "";
+	ssize_t n = read(sv[0], buf, sizeof(buf));
+	close(sv[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (what == ATTEMPT_NOTHING) {
+		assert_int_equal(n, 2);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	return status;
+}
+
+static void daemon_profiles_allow_their_work_and_kill_the_rest(void **state)
+{
+	(void)state;
+	static const enum sandbox_profile profiles[] = { SANDBOX_WORKER, SANDBOX_IPC,
+		                                         SANDBOX_AUDITOR, SANDBOX_SPOOL_READ,
+		                                         SANDBOX_SPOOL_WRITE };
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		enum sandbox_profile p = profiles[i];
+		(void)run_in_profile(p, ATTEMPT_NOTHING);
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_SOCKET));
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_EXECVE));
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_FORK));
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_EXEC_MEMORY));
+		/* The spool processes may open files below their folders (Landlock confines them
+		 * to those, see test_spool); nobody else may open anything. */
+		if (p != SANDBOX_SPOOL_READ && p != SANDBOX_SPOOL_WRITE)
+			assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_OPEN));
+	}
+}
+
 static void allow_list_is_short(void **state)
 {
 	(void)state;
@@ -161,6 +245,7 @@ int main(void)
 		cmocka_unit_test(execve_is_killed),
 		cmocka_unit_test(fork_is_killed),
 		cmocka_unit_test(executable_memory_is_killed),
+		cmocka_unit_test(daemon_profiles_allow_their_work_and_kill_the_rest),
 		cmocka_unit_test(allow_list_is_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
