@@ -1,7 +1,10 @@
 /* What every daemon process shares: logging and the privilege drop. */
 #include <errno.h>
 #include <grp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "daemon.h"
+#include "daemon_notify.h"
 
 int daemon_use_syslog;
 
@@ -71,4 +75,28 @@ void daemon_drop_privileges(const struct daemon_ctx *d, const char *who)
 	/* and they must stay dropped */
 	if (setuid(0) == 0 || geteuid() == 0 || getegid() == 0)
 		daemon_fatal(who, "privileges could be regained after dropping them");
+}
+
+void daemon_notify(const char *state)
+{
+	/* The sd_notify protocol: one datagram to $NOTIFY_SOCKET (systemd's Type=notify). */
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+		return;
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	size_t n = strlen(path);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		daemon_log(LOG_WARNING, "supervisor", "sd_notify: %s", strerror(errno));
+	close(fd);
 }
