@@ -263,6 +263,25 @@ static void on_submit(struct router *r, struct msg *m)
 	dispatch(r);
 }
 
+/* Worker `w` is gone (its socket closed, or the supervisor already handed over its
+ * replacement): its report, if any, goes back to the queue, or is refused once it has killed
+ * ROUTER_ATTEMPTS workers. */
+static void worker_gone(struct router *r, unsigned w)
+{
+	int k = r->worker_job[w];
+	daemon_log(LOG_WARNING, "router", "worker %u went away", w);
+	close(r->worker_fd[w]);
+	r->worker_fd[w] = -1;
+	r->worker_job[w] = -1;
+	if (k >= 0) {
+		struct job *j = &r->jobs[k];
+		j->worker = -1;
+		if (j->attempts >= ROUTER_ATTEMPTS)
+			finish_without_filter(r, j, RELEASE_INVALID, "filter.crash",
+			                      "the filter died twice on this report");
+	}
+}
+
 static void on_worker(struct router *r, unsigned w)
 {
 	struct msg m;
@@ -271,17 +290,7 @@ static void on_worker(struct router *r, unsigned w)
 	int got = msg_recv(r->worker_fd[w], &m, DAEMON_MSG_MAX, &err);
 	if (got <= 0) {
 		/* The worker died (perhaps on this report). The supervisor starts another. */
-		daemon_log(LOG_WARNING, "router", "worker %u went away", w);
-		close(r->worker_fd[w]);
-		r->worker_fd[w] = -1;
-		r->worker_job[w] = -1;
-		if (k >= 0) {
-			struct job *j = &r->jobs[k];
-			j->worker = -1;
-			if (j->attempts >= ROUTER_ATTEMPTS)
-				finish_without_filter(r, j, RELEASE_INVALID, "filter.crash",
-				                      "the filter died twice on this report");
-		}
+		worker_gone(r, w);
 		return;
 	}
 	if (k < 0 || m.type != MSG_FILTER_RESULT || m.id != (uint64_t)k)
@@ -305,9 +314,12 @@ static void on_control(struct router *r)
 	if (got <= 0)
 		_exit(0); /* the supervisor is stopping us */
 	if (m.type != MSG_NEW_PEER || m.fd < 0 || sbuf_get_u32(&m.body, &role) ||
-	    sbuf_get_u32(&m.body, &slot) || role != ROLE_WORKER || slot >= r->nworkers ||
-	    r->worker_fd[slot] >= 0)
+	    sbuf_get_u32(&m.body, &slot) || role != ROLE_WORKER || slot >= r->nworkers)
 		daemon_fatal("router", "bad control message");
+	/* The supervisor reaped the old worker before starting this one, so it is dead even if
+	 * its socket's end has not been read here yet. */
+	if (r->worker_fd[slot] >= 0)
+		worker_gone(r, slot);
 	r->worker_fd[slot] = m.fd;
 	m.fd = -1;
 	msg_free(&m);
@@ -356,8 +368,13 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 				continue;
 			daemon_fatal("router", "poll: %s", strerror(errno));
 		}
-		if (pfd[1].revents)
+		if (pfd[1].revents) {
+			/* A replaced worker's new socket (perhaps reusing the old number) was not
+			 * polled: poll again rather than read what this poll said of the old one. */
 			on_control(&r);
+			dispatch(&r);
+			continue;
+		}
 		for (unsigned w = 0; w < nworkers; w++)
 			if (r.worker_fd[w] >= 0 && pfd[2 + w].revents)
 				on_worker(&r, w);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -225,15 +226,30 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
+/* kill(), for a child that may not have dropped its privileges yet: the supervisor runs as
+ * the unprivileged user from start-up on, and may not signal a child still running as root
+ * (EPERM) in the few milliseconds before it drops them. Waits up to 10 s for that. */
+static void signal_child(pid_t pid, int sig)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		if (kill(pid, sig) == 0 || errno != EPERM)
+			return;
+		struct timespec pause = { 0, 10 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+	}
+	daemon_log(LOG_ERR, "supervisor", "cannot signal process %ld: %s", (long)pid,
+	           strerror(EPERM));
+}
+
 static void stop_pipeline(void)
 {
 	int order[] = { P_INTAKE, P_ROUTER, P_DELIVERY };
 	for (size_t i = 0; i < 3; i++)
 		if (pids[order[i]] > 0)
-			kill(pids[order[i]], SIGTERM);
+			signal_child(pids[order[i]], SIGTERM);
 	for (unsigned w = 0; w < ctx.cfg->workers; w++)
 		if (pids[P_WORKER0 + w] > 0)
-			kill(pids[P_WORKER0 + w], SIGTERM);
+			signal_child(pids[P_WORKER0 + w], SIGTERM);
 	int status;
 	for (int i = P_ROUTER; i < MAX_PROCS; i++)
 		if (pids[i] > 0) {
@@ -260,7 +276,7 @@ static void shutdown_all(int code)
 	int status;
 	stop_pipeline();
 	if (pids[P_AUDITOR] > 0) {
-		kill(pids[P_AUDITOR], SIGTERM); /* final checkpoint, signed by the signer */
+		signal_child(pids[P_AUDITOR], SIGTERM); /* final checkpoint, signed by the signer */
 		reap(pids[P_AUDITOR], &status);
 	}
 	if (signer_ctl >= 0)

@@ -5,8 +5,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang      # compilers (clang for libFuzzer targets)
   libssl-dev libxml2-dev libyaml-dev libseccomp-dev libpcre2-dev libjansson-dev
+  libevent-dev                                # the daemon's mutual-TLS listener (evhttp + bufferevent_openssl)
   libcmocka-dev                               # unit tests
-  openssl libxml2-utils jq time               # demo and end-to-end tests (openssl, xmllint, jq, /usr/bin/time)
+  openssl libxml2-utils jq time curl          # demo and end-to-end tests (openssl, xmllint, jq, /usr/bin/time, curl)
 )
 missing=()
 for p in "${packages[@]}"; do

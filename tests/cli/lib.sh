@@ -21,7 +21,7 @@ SLUICE_SOURCE=${SLUICE_SOURCE:-$(cd "$CLI_DIR/../.." && pwd)}
 SLUICE_FIXTURES=${SLUICE_FIXTURES:-$SLUICE_SOURCE/tests/fixtures}
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${SLUICE_KEEP_TEST_DIR:-}" ] || rm -rf "$W"' EXIT  # SLUICE_KEEP_TEST_DIR=1 keeps it for a post-mortem
 
 PASSED=0
 FAILED=0

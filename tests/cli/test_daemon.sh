@@ -50,11 +50,11 @@ sl_d -t -c "$D/tls.yaml"
 check "a listener this version does not serve yet is refused, 78 (got $RC)" [ "$RC" = 78 ]
 check "... saying so" grep -q 'config.unsupported' "$W/d.err"
 
-start() {
+start() { # starts the daemon and waits for this one's "started" line
 	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
 	DPID=$!
 	for _ in $(seq 1 50); do
-		grep -q "started: policy" "$W/daemon.log" 2>/dev/null && [ -n "$(pgrep -x sluiced-router)" ] && return 0
+		grep -q "sluiced\[$DPID\] supervisor: started: policy" "$W/daemon.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
@@ -108,6 +108,26 @@ sleep 0.5
 drop intel police "$D/cell/reports/01-intel-to-police-plain.xml" after-worker-kill.xml
 check "a report after a worker was killed is delivered" wait_empty
 check "the worker was replaced" [ "$(pgrep -c -x sluiced-worker)" = 2 ]
+
+# 2b. workers killed in the middle of a report: the router tries once more on a new worker
+awk 'BEGIN {
+	print "<?xml version=\"1.0\"?>"
+	print "<Bulk xmlns:ism=\"urn:us:gov:ic:ism\" ism:resourceElement=\"true\" ism:classification=\"U\" ism:ownerProducer=\"USA\">"
+	for (i = 0; i < 20000; i++)
+		printf "<P ism:classification=\"U\" ism:ownerProducer=\"USA\">item %d, contact desk%d@agency.example</P>\n", i, i
+	print "</Bulk>" }' >"$W/big.xml"
+drop intel police "$W/big.xml" big-mid-kill.xml
+for _ in $(seq 1 40); do
+	# wait until a worker is busy (its CPU time grows), then kill every worker
+	busy=$(ps -o pid=,time= -C sluiced-worker 2>/dev/null | awk '$2 != "00:00:00" {print $1}')
+	[ -n "$busy" ] && break
+	sleep 0.05
+done
+pkill -9 -x sluiced-worker || true
+check "a report whose workers were killed mid-filtering is delivered" wait_empty
+check "... exactly once" [ "$(find "$D/spool/outbox/police" -name '*--big-mid-kill.xml' | wc -l)" = 1 ]
+check "... with its redactions" lacks -q 'desk1@agency.example' "$(find "$D/spool/outbox/police" -name '*--big-mid-kill.xml')"
+check "the killed workers were replaced" wait_log "worker 1 died; restarting it"
 
 # 3. SIGHUP with a broken policy keeps the old one
 cp "$D/cell/policy.yaml" "$W/policy.good"
