@@ -566,11 +566,11 @@ static enum sluice_rc top_tls(void *loader, const struct ynode *key, const struc
 	struct config_loader *C = loader;
 	enum sluice_rc rc = ynode_need_mapping(&C->doc, value, "'tls'");
 
-	(void)key;
 	(void)ctx;
 	if (rc != SLUICE_OK)
 		return rc;
 	C->c->tls = xcalloc(1, sizeof(*C->c->tls));
+	C->c->tls->line = key->line;
 	return ymap_walk(&C->doc, value, "'tls'", tls_rules, NRULES(tls_rules), C, C->c->tls);
 }
 

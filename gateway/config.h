@@ -46,6 +46,7 @@ struct sluiced_tls {
 	char *crl;          /* NULL when none */
 	struct sluiced_client *clients; /* in file order; NULL when none */
 	size_t nclients;
+	unsigned line;      /* of `tls:` in the configuration file */
 };
 
 /* Released reports for one destination domain are delivered over mutual TLS. */

@@ -6,6 +6,7 @@
  *     ┌────────────┬────────────┬──────────┬───────────┬───────────┬─────────┐
  *   intake ─SUBMIT─► router ─FILTER_REQUEST─► worker×N                        │
  *  (proc_intake)  (proc_router) ◄─FILTER_RESULT─ (proc_worker)                │
+ *   tls ──SUBMIT──►   │  (proc_tls: mutual-TLS clients, HTTP; a second intake)
  *                   │  │  │                                                   │
  *                   │  │  └─SIGN_RECORD──► signer (proc_signer) ◄─SIGN_CHECKPOINT─┐
  *                   │  └────AUDIT_APPEND─► auditor (proc_auditor) ────────────────┘
@@ -20,6 +21,8 @@
  * | auditor  | records                  | the audit log            | nothing (log opened |
  * |          |                          |                          | before its sandbox) |
  * | delivery | names, released bytes    | spool outbox/refused/... | spool folders       |
+ * | tls      | TLS, HTTP, client certs  | TLS server key           | nothing (listening  |
+ * |          | (report bytes pass on)   |                          | socket inherited)   |
  *
  * Every body is parsed with the bounded buffer API; strings are u32 length + bytes.
  */
@@ -30,6 +33,8 @@
 
 #include "policy.h"
 #include "redact.h"
+
+struct tls_material;
 
 enum daemon_msg {
 	MSG_FAIL = 1,            /* any reply: str message */
@@ -76,12 +81,17 @@ struct daemon_ctx {
 	unsigned uid, gid;           /* to run as; only used when started as root */
 	int run_as_other;            /* 1 when privileges must be dropped to uid/gid */
 	char key_id[65];             /* of the signing key, for the auditor's checkpoints */
+	const struct tls_material *tls; /* the listener's certificates and key; NULL: none */
 };
 
 /* Each process's entry; none returns. Sockets are the process's peers, in the order named. */
 void intake_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
-void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor, int delivery,
-                 const int *workers, unsigned nworkers, int ctl) __attribute__((noreturn));
+/* `tls` is the TLS listener's socket, -1 when there is none: a second intake. */
+void router_main(const struct daemon_ctx *d, int intake, int tls, int signer, int auditor,
+                 int delivery, const int *workers, unsigned nworkers, int ctl)
+	__attribute__((noreturn));
+/* `listen_fd` is the non-blocking listening socket the supervisor bound. */
+void tls_main(const struct daemon_ctx *d, int listen_fd, int router) __attribute__((noreturn));
 void worker_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));
 void signer_main(const struct daemon_ctx *d, int ctl, int auditor) __attribute__((noreturn));
 void auditor_main(const struct daemon_ctx *d, int ctl, int signer) __attribute__((noreturn));

@@ -4,7 +4,8 @@
  *   hostile data: the answers of intake, workers, signer, auditor and delivery
  *   privilege:    the policy in memory; no key, no audit log, no files (SANDBOX_IPC)
  *   may open:     nothing
- *   peers:        intake, the filter workers, signer, auditor, delivery, the supervisor
+ *   peers:        intake and the TLS listener (each answered for its own submissions), the
+ *                 filter workers, signer, auditor, delivery, the supervisor
  *
  * One transfer: SUBMIT from intake → transfer id from (source, destination, SHA-256) → flow
  * lookup (none: refused, default deny) → a free worker filters it → the record is signed
@@ -39,6 +40,7 @@
 struct job {
 	bool used;
 	uint64_t intake_id;
+	int origin; /* the intake that submitted it (spool or TLS), which gets the answer */
 	char source[64], destination[64], name[256], input_sha256[65], transfer_id[37];
 	uint32_t flags;
 	uint8_t *report;
@@ -50,7 +52,7 @@ struct job {
 
 struct router {
 	const struct daemon_ctx *d;
-	int intake, signer, auditor, delivery, ctl;
+	int intake, tls, signer, auditor, delivery, ctl;
 	int worker_fd[ROUTER_MAX_WORKERS];
 	int worker_job[ROUTER_MAX_WORKERS]; /* job index, -1 idle */
 	unsigned nworkers;
@@ -150,9 +152,17 @@ static void finish(struct router *r, struct job *j, struct release_result *res)
 		daemon_fatal("router", "answer too large");
 	struct sbuf done;
 	sbuf_init(&done, DAEMON_MSG_MAX);
-	if (sbuf_put_u32(&done, 0) || sbuf_put(&done, b.data, b.len) ||
-	    msg_send_sbuf(r->intake, MSG_SUBMIT_DONE, j->intake_id, &done) != 0)
-		daemon_fatal("router", "cannot answer intake");
+	if (sbuf_put_u32(&done, 0) || sbuf_put(&done, b.data, b.len))
+		daemon_fatal("router", "answer too large");
+	if (msg_send_sbuf(j->origin, MSG_SUBMIT_DONE, j->intake_id, &done) != 0) {
+		/* The spool intake must hear it or it would submit the report again forever. A
+		 * TLS client that went away with its listener just misses its receipt: the
+		 * transfer is done, and the supervisor restarts the pipeline. */
+		if (j->origin == r->intake)
+			daemon_fatal("router", "cannot answer intake");
+		daemon_log(LOG_WARNING, "router", "the TLS listener went away before transfer %s "
+		           "was answered", j->transfer_id);
+	}
 	daemon_log(LOG_INFO, "router", "transfer %s %s -> %s %s: %s%s%s", j->transfer_id,
 	           j->source, j->destination, j->name, rec.decision,
 	           rec.reason_rule ? " " : "", rec.reason_rule ? rec.reason_rule : "");
@@ -201,7 +211,7 @@ static void dispatch(struct router *r)
 	}
 }
 
-static void on_submit(struct router *r, struct msg *m)
+static void on_submit(struct router *r, struct msg *m, int origin)
 {
 	char *src = NULL, *dst = NULL, *name = NULL, *sha = NULL;
 	uint32_t flags;
@@ -215,16 +225,19 @@ static void on_submit(struct router *r, struct msg *m)
 	    sbuf_get_string_ptr(&m->body, &report, &len, DAEMON_REPORT_MAX) ||
 	    sbuf_remaining(&m->body) != 0 || !spool_name_ok(src) || !spool_name_ok(dst) ||
 	    !spool_name_ok(name))
-		daemon_fatal("router", "malformed submission from intake");
+		daemon_fatal("router", "malformed submission from %s",
+		             origin == r->intake ? "intake" : "the TLS listener");
 	for (k = 0; k < ROUTER_MAX_JOBS && r->jobs[k].used; k++)
 		;
 	if (k == ROUTER_MAX_JOBS)
-		daemon_fatal("router", "intake sent more than %d reports at once", ROUTER_MAX_JOBS);
+		daemon_fatal("router", "intake and TLS sent more than %d reports at once",
+		             ROUTER_MAX_JOBS);
 	struct job *j = &r->jobs[k];
 	memset(j, 0, sizeof(*j));
 	j->used = true;
 	j->worker = -1;
 	j->intake_id = m->id;
+	j->origin = origin;
 	j->flags = flags;
 	snprintf(j->source, sizeof(j->source), "%s", src);
 	snprintf(j->destination, sizeof(j->destination), "%s", dst);
@@ -325,12 +338,12 @@ static void on_control(struct router *r)
 	msg_free(&m);
 }
 
-void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor, int delivery,
-                 const int *workers, unsigned nworkers, int ctl)
+void router_main(const struct daemon_ctx *d, int intake, int tls, int signer, int auditor,
+                 int delivery, const int *workers, unsigned nworkers, int ctl)
 {
 	static struct router r;
 	char why[256];
-	int keep[5 + ROUTER_MAX_WORKERS];
+	int keep[6 + ROUTER_MAX_WORKERS];
 	size_t nkeep = 0;
 
 	prctl(PR_SET_NAME, "sluiced-router", 0, 0, 0); /* for ps, pgrep and the tests */
@@ -339,6 +352,7 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 	memset(&r, 0, sizeof(r));
 	r.d = d;
 	r.intake = intake;
+	r.tls = tls;
 	r.signer = signer;
 	r.auditor = auditor;
 	r.delivery = delivery;
@@ -349,6 +363,8 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 	keep[nkeep++] = auditor;
 	keep[nkeep++] = delivery;
 	keep[nkeep++] = ctl;
+	if (tls >= 0)
+		keep[nkeep++] = tls;
 	for (unsigned w = 0; w < nworkers; w++) {
 		r.worker_fd[w] = workers[w];
 		r.worker_job[w] = -1;
@@ -358,12 +374,13 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 	if (sandbox_enter_profile(SANDBOX_IPC, keep, nkeep, why, sizeof(why)) != 0)
 		daemon_fatal("router", "%s", why);
 	for (;;) {
-		struct pollfd pfd[2 + ROUTER_MAX_WORKERS];
+		struct pollfd pfd[3 + ROUTER_MAX_WORKERS];
 		pfd[0] = (struct pollfd){ intake, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ ctl, POLLIN, 0 };
+		pfd[2] = (struct pollfd){ r.tls, POLLIN, 0 }; /* ignored by poll when -1 */
 		for (unsigned w = 0; w < nworkers; w++)
-			pfd[2 + w] = (struct pollfd){ r.worker_fd[w], POLLIN, 0 };
-		if (poll(pfd, 2 + nworkers, -1) < 0) {
+			pfd[3 + w] = (struct pollfd){ r.worker_fd[w], POLLIN, 0 };
+		if (poll(pfd, 3 + nworkers, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			daemon_fatal("router", "poll: %s", strerror(errno));
@@ -376,7 +393,7 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 			continue;
 		}
 		for (unsigned w = 0; w < nworkers; w++)
-			if (r.worker_fd[w] >= 0 && pfd[2 + w].revents)
+			if (r.worker_fd[w] >= 0 && pfd[3 + w].revents)
 				on_worker(&r, w);
 		if (pfd[0].revents) {
 			struct msg m;
@@ -386,8 +403,24 @@ void router_main(const struct daemon_ctx *d, int intake, int signer, int auditor
 				_exit(0);
 			if (got < 0)
 				daemon_fatal("router", "intake: %s", err.message);
-			on_submit(&r, &m);
+			on_submit(&r, &m, intake);
 			msg_free(&m);
+		}
+		if (r.tls >= 0 && pfd[2].revents) {
+			struct msg m;
+			struct sluice_error err;
+			int got = msg_recv(r.tls, &m, DAEMON_MSG_MAX, &err);
+			if (got <= 0) {
+				/* The supervisor restarts the pipeline when the listener dies; until
+				 * then the spool goes on. */
+				daemon_log(LOG_WARNING, "router", "the TLS listener went away%s%s",
+				           got < 0 ? ": " : "", got < 0 ? err.message : "");
+				close(r.tls);
+				r.tls = -1;
+			} else {
+				on_submit(&r, &m, r.tls);
+				msg_free(&m);
+			}
 		}
 		dispatch(&r);
 	}

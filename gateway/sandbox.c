@@ -56,6 +56,24 @@ static const char *const spool_write_syscalls[] = {
 	"getrandom", NULL,
 };
 
+/* The mutual-TLS listener (libevent + OpenSSL) on sockets it already holds: the listening
+ * socket the supervisor bound, the accepted connections, the epoll descriptor made before the
+ * sandbox and the router's socket. It may accept a connection, but create, connect or bind
+ * none, and open no file (its certificates, key and CRL are read before the sandbox). */
+static const char *const net_syscalls[] = {
+	MESSAGES,
+	/* new connections on the listening socket */
+	"accept4", "accept",
+	/* the event loop */
+	"epoll_wait", "epoll_pwait", "epoll_ctl",
+	/* connection I/O, options and addresses */
+	"recvfrom", "sendto", "fcntl", "setsockopt", "getsockopt", "getpeername",
+	"getsockname", "shutdown",
+	/* OpenSSL's randomness */
+	"getrandom",
+	NULL,
+};
+
 const char *const *sandbox_profile_syscalls(enum sandbox_profile profile)
 {
 	switch (profile) {
@@ -64,6 +82,7 @@ const char *const *sandbox_profile_syscalls(enum sandbox_profile profile)
 	case SANDBOX_AUDITOR: return auditor_syscalls;
 	case SANDBOX_SPOOL_READ: return spool_read_syscalls;
 	case SANDBOX_SPOOL_WRITE: return spool_write_syscalls;
+	case SANDBOX_NET: return net_syscalls;
 	}
 	return ipc_syscalls;
 }
@@ -201,8 +220,10 @@ int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits
 int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, size_t nkeep,
                           char *why, size_t whylen)
 {
-	uint64_t as = profile == SANDBOX_WORKER ? 1024ull << 20 : 512ull << 20;
-	unsigned nofile = profile == SANDBOX_WORKER ? 0 : 64;
+	uint64_t as = profile == SANDBOX_WORKER || profile == SANDBOX_NET ? 1024ull << 20
+	                                                                  : 512ull << 20;
+	/* The listener holds one descriptor per client connection. */
+	unsigned nofile = profile == SANDBOX_WORKER ? 0 : profile == SANDBOX_NET ? 256 : 64;
 	return enter(keep_fds, nkeep, as, 0, nofile, sandbox_profile_syscalls(profile), why,
 	             whylen);
 }

@@ -36,6 +36,9 @@ enum sandbox_profile {
 	SANDBOX_AUDITOR,    /* + fsync of the already-open log */
 	SANDBOX_SPOOL_READ, /* intake: + open and list files under descriptors it holds */
 	SANDBOX_SPOOL_WRITE,/* delivery: + create, rename, unlink, fsync under its descriptors */
+	SANDBOX_NET,        /* TLS listener: + accept on the listening socket it was given, epoll,
+	                       socket I/O and options on sockets it holds; never socket(),
+	                       connect(), bind() or open() */
 };
 
 /* Enters the sandbox of `profile`, keeping `keep_fds` (and stderr). Same order and

@@ -6,13 +6,16 @@
  * alone needs (the signer the key, the auditor the log, intake and delivery the spool) before
  * dropping to the configured user and entering its own seccomp sandbox. The supervisor then
  * drops privileges too: it never reads the signing key, never writes the audit log and never
- * parses a report. It restarts filter workers and the report pipeline (intake, router, workers,
+ * parses a report. It binds the TLS listener's socket and reads the listener's certificates and
+ * key into memory (gateway/tls_context.h) for the TLS process, which never opens a file. It
+ * restarts filter workers and the report pipeline (intake, TLS listener, router, workers,
  * delivery) when they die or on SIGHUP; the signer and the auditor are not restartable without
  * privileges, so if either dies the daemon stops, failing closed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,10 +30,12 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "daemon_notify.h"
 #include "keys.h"
 #include "msg.h"
 #include "release.h"
 #include "spool.h"
+#include "tls_context.h"
 #include "xml_intake.h"
 
 #include <jansson.h>
@@ -42,14 +47,17 @@ static const char usage[] =
 	"  -t         test the configuration and the policy it names, then exit:\n"
 	"             0 valid, 78 invalid (with file:line:column)\n"
 	"  -f         stay in the foreground and log to stderr only (always so under systemd)\n"
-	"Signals: SIGHUP reloads the policy (keeping the old one if the new one is invalid),\n"
+	"Signals: SIGHUP reloads the configuration, the policy and the TLS certificates and CRL\n"
+	"(keeping the old ones if the new ones are invalid),\n"
 	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers.\n";
 
+/* Everything SIGHUP reloads, taken or refused as a whole. */
 struct loaded {
 	struct sluiced_config *cfg;
 	struct policy *policy;
 	struct redactor **redactors;
 	void *schema;
+	struct tls_material tls; /* read only when cfg->tls is set */
 };
 
 static void loaded_free(struct loaded *l)
@@ -60,6 +68,7 @@ static void loaded_free(struct loaded *l)
 	free(l->redactors);
 	release_schema_free(l->schema);
 	policy_free(l->policy);
+	tls_material_free(&l->tls);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -88,18 +97,87 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 			                      l->cfg->path, l->cfg->forwards[i].line, 0,
 			                      "forward domain '%s' is not a domain of policy %s",
 			                      l->cfg->forwards[i].domain, l->policy->id);
+	if (l->cfg->tls != NULL) {
+		/* Build the listener's context once here, so that a bad key or CRL is refused
+		 * now (by -t, at start, on SIGHUP) and not by a listener crashing in a loop. */
+		SSL_CTX *check;
+		int stale;
+		rc = tls_material_load(l->cfg->tls, &l->tls, err);
+		if (rc == SLUICE_OK)
+			rc = tls_server_context_new(&l->tls, NULL, &check, &stale, err);
+		if (rc != SLUICE_OK) {
+			char why[sizeof(err->message)];
+			snprintf(why, sizeof(why), "%s", err->message);
+			return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.tls", l->cfg->path,
+			                      l->cfg->tls->line, 0, "%s", why);
+		}
+		SSL_CTX_free(check);
+		if (stale)
+			daemon_log(LOG_ERR, "supervisor", "the CRL %s is past its next update: every "
+			           "client certificate of its CA will be refused", l->tls.crl.path);
+	}
 	return SLUICE_OK;
+}
+
+/* What the children inherit comes from `cur`. */
+static struct daemon_ctx ctx;
+static struct loaded cur;
+
+static void use_loaded(void)
+{
+	ctx.cfg = cur.cfg;
+	ctx.policy = cur.policy;
+	ctx.redactors = cur.redactors;
+	ctx.schema = cur.schema;
+	ctx.tls = cur.cfg->tls != NULL ? &cur.tls : NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* SIGHUP cannot change what was opened or decided before privileges were dropped: the spool,
+ * the audit log, the signing key, the user and the listening address. 1 (with `err`) when the
+ * new configuration changes one of them. */
+static int restart_only_changed(const struct sluiced_config *old, const struct sluiced_config *new,
+                                struct sluice_error *err)
+{
+	const char *what = NULL;
+	if (!same(old->spool, new->spool))
+		what = "spool";
+	else if (!same(old->audit_log, new->audit_log))
+		what = "audit-log";
+	else if (!same(old->signing_key, new->signing_key))
+		what = "signing-key";
+	else if (!same(old->user, new->user))
+		what = "user";
+	else if (old->checkpoint_interval != new->checkpoint_interval)
+		what = "checkpoint-interval";
+	else if ((old->tls == NULL) != (new->tls == NULL) ||
+	         (old->tls != NULL && (!same(old->tls->listen_host, new->tls->listen_host) ||
+	                               old->tls->listen_port != new->tls->listen_port)))
+		what = "tls.listen";
+	if (what == NULL && new->nforwards > 0) {
+		sluice_fail_at(err, SLUICE_ERR_POLICY, "config.unsupported", new->path, 0, 0,
+		               "`forward:` is not served by this version yet");
+		return 1;
+	}
+	if (what == NULL)
+		return 0;
+	sluice_fail_at(err, SLUICE_ERR_POLICY, "config.restart-needed", new->path, 0, 0,
+	               "`%s` changed: it takes effect only when the daemon is restarted", what);
+	return 1;
 }
 
 /* ---- processes ---- */
 
-enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_WORKER0 };
+enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_WORKER0 };
 #define MAX_PROCS (P_WORKER0 + 64)
 
 static pid_t pids[MAX_PROCS];
-static struct daemon_ctx ctx;
-static struct loaded cur;
 static int signer_ctl = -1, auditor_ctl = -1, router_ctl = -1;
+static int listen_fd = -1; /* the TLS listener's socket, bound once at start-up */
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 
 static void on_signal(int sig)
@@ -175,10 +253,12 @@ static void start_worker(unsigned slot, int *router_end)
 /* Intake, router, workers and delivery, with new sockets to the signer and the auditor. */
 static void start_pipeline(void)
 {
-	int to_intake[2], to_signer[2], to_auditor[2], to_delivery[2], ctl[2];
+	int to_intake[2], to_signer[2], to_auditor[2], to_delivery[2], ctl[2], to_tls[2] = { -1, -1 };
 	int workers[64];
 	unsigned n = ctx.cfg->workers;
 	pair(to_intake);
+	if (listen_fd >= 0)
+		pair(to_tls);
 	pair(to_signer);
 	pair(to_auditor);
 	pair(to_delivery);
@@ -201,11 +281,25 @@ static void start_pipeline(void)
 		delivery_main(&ctx, to_delivery[1]);
 	}
 	pids[P_DELIVERY] = pid;
+	if (listen_fd >= 0) {
+		pid = spawn();
+		if (pid == 0) {
+			close(to_tls[0]);
+			tls_main(&ctx, listen_fd, to_tls[1]);
+		}
+		pids[P_TLS] = pid;
+		close(to_tls[1]);
+	}
 	pid = spawn();
-	if (pid == 0)
-		router_main(&ctx, to_intake[0], to_signer[0], to_auditor[0], to_delivery[0], workers, n,
-		            ctl[1]);
+	if (pid == 0) {
+		if (listen_fd >= 0)
+			close(listen_fd); /* the router accepts nothing */
+		router_main(&ctx, to_intake[0], to_tls[0], to_signer[0], to_auditor[0],
+		            to_delivery[0], workers, n, ctl[1]);
+	}
 	pids[P_ROUTER] = pid;
+	if (to_tls[0] >= 0)
+		close(to_tls[0]);
 	close(to_intake[0]);
 	close(to_intake[1]);
 	close(to_signer[0]);
@@ -243,8 +337,8 @@ static void signal_child(pid_t pid, int sig)
 
 static void stop_pipeline(void)
 {
-	int order[] = { P_INTAKE, P_ROUTER, P_DELIVERY };
-	for (size_t i = 0; i < 3; i++)
+	int order[] = { P_INTAKE, P_TLS, P_ROUTER, P_DELIVERY };
+	for (size_t i = 0; i < 4; i++)
 		if (pids[order[i]] > 0)
 			signal_child(pids[order[i]], SIGTERM);
 	for (unsigned w = 0; w < ctx.cfg->workers; w++)
@@ -274,6 +368,7 @@ static int role_of(pid_t pid)
 static void shutdown_all(int code)
 {
 	int status;
+	daemon_notify("STOPPING=1");
 	stop_pipeline();
 	if (pids[P_AUDITOR] > 0) {
 		signal_child(pids[P_AUDITOR], SIGTERM); /* final checkpoint, signed by the signer */
@@ -281,10 +376,62 @@ static void shutdown_all(int code)
 	}
 	if (signer_ctl >= 0)
 		close(signer_ctl); /* the signer stops when its control socket closes */
+	if (listen_fd >= 0)
+		close(listen_fd);
 	if (pids[P_SIGNER] > 0)
 		reap(pids[P_SIGNER], &status);
 	daemon_log(LOG_NOTICE, "supervisor", "stopped");
 	exit(code);
+}
+
+/* A pipeline that dies again at once (a bad certificate, a full disk) must not make the
+ * supervisor spin: a second restart within 5 s waits 1 s first. */
+static void restart_pause(void)
+{
+	static struct timespec last;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec != 0 && now.tv_sec - last.tv_sec < 5) {
+		struct timespec pause = { 1, 0 };
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
+	last = now;
+}
+
+/* Binds the TLS listener's socket, once, while the daemon may still bind a port below 1024.
+ * Non-blocking, as libevent's accept loop needs. 0, or -1 with `err` set. */
+static int open_listener(const struct sluiced_tls *t, struct sluice_error *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", t->listen_port);
+	int gai = getaddrinfo(t->listen_host, port, &hints, &res);
+	if (gai != 0) {
+		sluice_fail_at(err, SLUICE_ERR_POLICY, "config.listen", ctx.cfg->path, t->line, 0,
+		               "tls: cannot resolve the listen address %s: %s", t->listen_host,
+		               gai_strerror(gai));
+		return -1;
+	}
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		sluice_fail_at(err, SLUICE_ERR_POLICY, "config.listen", ctx.cfg->path, t->line, 0,
+		               "tls: cannot listen on %s port %u: %s", t->listen_host, t->listen_port,
+		               strerror(e));
+		return -1;
+	}
+	freeaddrinfo(res);
+	return fd;
 }
 
 static void make_inboxes(void)
@@ -351,17 +498,14 @@ int main(int argc, char **argv)
 		sluice_error_print("sluiced", &err);
 		return sluice_rc_exit_code(err.rc == SLUICE_ERR_IO ? SLUICE_ERR_POLICY : err.rc);
 	}
-	if (cur.cfg->tls != NULL || cur.cfg->nforwards > 0) {
-		/* Fail closed rather than let an administrator believe a listener is up. */
-		fprintf(stderr, "sluiced: %s: `tls:` and `forward:` are not served by this version "
-		                "yet (the spool is); remove them [config.unsupported]\n", config);
+	if (cur.cfg->nforwards > 0) {
+		/* Fail closed rather than let an administrator believe reports are forwarded. */
+		fprintf(stderr, "sluiced: %s: `forward:` is not served by this version yet (the "
+		                "spool outbox is); remove it [config.unsupported]\n", config);
 		return 78;
 	}
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.cfg = cur.cfg;
-	ctx.policy = cur.policy;
-	ctx.redactors = cur.redactors;
-	ctx.schema = cur.schema;
+	use_loaded();
 	if (geteuid() == 0) {
 		if (cur.cfg->user == NULL) {
 			fprintf(stderr, "sluiced: %s: started as root without `user:`: refusing to run as "
@@ -381,7 +525,15 @@ int main(int argc, char **argv)
 	if (test_only) {
 		printf("%s: configuration valid; policy %s version %ld (bundle_sha256 %s)\n", config,
 		       cur.policy->id, cur.policy->version, cur.policy->bundle_sha256_hex);
+		if (cur.cfg->tls != NULL)
+			printf("%s: TLS listener on %s port %u with certificate %s\n", config,
+			       cur.cfg->tls->listen_host, cur.cfg->tls->listen_port,
+			       cur.cfg->tls->certificate);
 		return 0;
+	}
+	if (cur.cfg->tls != NULL && (listen_fd = open_listener(cur.cfg->tls, &err)) < 0) {
+		sluice_error_print("sluiced", &err);
+		return 78;
 	}
 	if (getenv("INVOCATION_ID") == NULL) /* not under systemd: syslog too */
 		daemon_use_syslog = 1;
@@ -439,8 +591,10 @@ int main(int argc, char **argv)
 	auditor_ctl = ac[0];
 	start_pipeline();
 	daemon_drop_privileges(&ctx, "supervisor");
-	daemon_log(LOG_NOTICE, "supervisor", "started: policy %s version %ld, %u workers, key %.16s",
-	           cur.policy->id, cur.policy->version, cur.cfg->workers, ctx.key_id);
+	daemon_log(LOG_NOTICE, "supervisor", "started: policy %s version %ld, %u workers, key %.16s%s",
+	           cur.policy->id, cur.policy->version, cur.cfg->workers, ctx.key_id,
+	           listen_fd >= 0 ? ", mutual-TLS listener" : "");
+	daemon_notify("READY=1");
 
 	for (;;) {
 		sigsuspend(&old);
@@ -456,7 +610,8 @@ int main(int argc, char **argv)
 					continue;
 				pids[role] = 0;
 				static const char *const names[] = { "signer", "auditor", "router",
-					                             "intake", "delivery" };
+					                             "intake", "delivery",
+					                             "TLS listener" };
 				char how[64];
 				if (WIFSIGNALED(status))
 					snprintf(how, sizeof(how), "was killed by signal %d (%s)",
@@ -479,33 +634,39 @@ int main(int argc, char **argv)
 					daemon_log(LOG_WARNING, "supervisor",
 					           "a pipeline process died; restarting the pipeline");
 					stop_pipeline();
+					restart_pause();
 					start_pipeline();
 				}
 			}
 		}
 		if (got_hup) {
 			got_hup = 0;
-			struct loaded next = { cur.cfg, NULL, NULL, NULL };
-			if (load_policy(&next, &err) != SLUICE_OK) {
+			daemon_notify("RELOADING=1");
+			struct loaded next;
+			memset(&next, 0, sizeof(next));
+			if (sluiced_config_load(cur.cfg->path, &next.cfg, &err) != SLUICE_OK ||
+			    restart_only_changed(cur.cfg, next.cfg, &err) ||
+			    load_policy(&next, &err) != SLUICE_OK) {
 				daemon_log(LOG_ERR, "supervisor", "reload refused, keeping policy %s v%ld: "
 				           "%s:%u:%u: %s [%s]", cur.policy->id, cur.policy->version,
 				           err.file, err.line, err.column, err.message, err.rule);
+				sluiced_config_free(next.cfg);
 				next.cfg = NULL;
 				loaded_free(&next);
+				daemon_notify("READY=1");
 				continue;
 			}
 			stop_pipeline();
-			struct sluiced_config *cfg = cur.cfg;
+			sluiced_config_free(cur.cfg);
 			cur.cfg = NULL;
 			loaded_free(&cur);
 			cur = next;
-			cur.cfg = cfg;
-			ctx.policy = cur.policy;
-			ctx.redactors = cur.redactors;
-			ctx.schema = cur.schema;
+			use_loaded();
 			start_pipeline();
-			daemon_log(LOG_NOTICE, "supervisor", "reloaded: policy %s version %ld",
-			           cur.policy->id, cur.policy->version);
+			daemon_log(LOG_NOTICE, "supervisor", "reloaded: policy %s version %ld%s",
+			           cur.policy->id, cur.policy->version,
+			           cur.cfg->tls ? ", TLS certificates and CRL" : "");
+			daemon_notify("READY=1");
 		}
 	}
 }

@@ -91,3 +91,24 @@ audit_transfers() {
 xml_root_attr() {
 	xmllint --nonet --xpath "string(/*/@*[local-name()='$2'])" "$1" 2>/dev/null
 }
+
+# gateway_dir AGENCY...: the daemon tests' gateway folder $D (a copy of the example fusion
+# cell in $D/cell, a development PKI for the agencies in $D/pki, $D/state and $D/spool), with
+# SLUICED set and checked. Started as root, the daemon runs as nobody ($user_line is the
+# configuration line saying so), which must still read the policy to reload it on SIGHUP
+# (docs/OPERATIONS.md): the test's private folder lets it through.
+gateway_dir() {
+	SLUICED=$(dirname "$SLUICE")/sluiced
+	check "sluiced is built beside sluice" [ -x "$SLUICED" ]
+	D=$W/gw
+	mkdir -p "$D/state" "$D/spool"
+	chmod 755 "$W" "$D"
+	cp -r "$SLUICE_SOURCE/examples/fusion-cell" "$D/cell"
+	chmod -R go-w "$D/cell"
+	"$SLUICE" certs init-dev "$D/pki" "$@" >/dev/null
+	user_line=""
+	if [ "$(id -u)" = 0 ]; then
+		user_line="user: nobody"
+		chown nobody "$D/state"
+	fi
+}

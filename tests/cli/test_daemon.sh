@@ -7,22 +7,7 @@
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools openssl jq pgrep pkill
-SLUICED=$(dirname "$SLUICE")/sluiced
-check "sluiced is built beside sluice" [ -x "$SLUICED" ]
-
-D=$W/gw
-mkdir -p "$D/state" "$D/spool"
-# After start-up the daemon runs as an unprivileged user, which must still read the policy to
-# reload it on SIGHUP (docs/OPERATIONS.md): let it through the test's private folder.
-chmod 755 "$W" "$D"
-cp -r "$SLUICE_SOURCE/examples/fusion-cell" "$D/cell"
-chmod -R go-w "$D/cell"
-"$SLUICE" certs init-dev "$D/pki" intel police customs military partner-fra >/dev/null
-user_line=""
-if [ "$(id -u)" = 0 ]; then
-	user_line="user: nobody"
-	chown nobody "$D/state"
-fi
+gateway_dir intel police customs military partner-fra
 cat >"$D/sluiced.yaml" <<YAML
 sluiced: 1
 policy: cell/policy.yaml
@@ -44,10 +29,10 @@ sl_d -t -c "$D/bad.yaml"
 check "sluiced -t refuses a bad configuration with 78 (got $RC)" [ "$RC" = 78 ]
 check "... naming file:line:column" grep -q 'bad.yaml:3:1' "$W/d.err"
 
-{ cat "$D/sluiced.yaml"; printf 'tls:\n  listen: 127.0.0.1:8443\n  certificate: pki/gateway-server.pem\n  key: pki/gateway-server.key\n  client-ca: pki/ca.pem\n'; } >"$D/tls.yaml"
-chmod 644 "$D/tls.yaml"
-sl_d -t -c "$D/tls.yaml"
-check "a listener this version does not serve yet is refused, 78 (got $RC)" [ "$RC" = 78 ]
+{ cat "$D/sluiced.yaml"; printf 'forward:\n  customs:\n    url: https://127.0.0.1:9443/v1/reports\n    ca: pki/ca.pem\n    certificate: pki/gateway-client.pem\n    key: pki/gateway-client.key\n'; } >"$D/fwd.yaml"
+chmod 644 "$D/fwd.yaml"
+"$SLUICED" -c "$D/fwd.yaml" -f >"$W/d.out" 2>"$W/d.err" && RC=0 || RC=$?
+check "forwarding, which this version does not serve yet, is refused at start, 78 (got $RC)" [ "$RC" = 78 ]
 check "... saying so" grep -q 'config.unsupported' "$W/d.err"
 
 start() { # starts the daemon and waits for this one's "started" line

@@ -7,7 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,20 @@ static void *mmap_exec_probe(void)
 }
 
 enum attempt { ATTEMPT_NOTHING, ATTEMPT_OPEN, ATTEMPT_SOCKET, ATTEMPT_EXECVE, ATTEMPT_FORK,
-               ATTEMPT_EXEC_MEMORY };
+               ATTEMPT_EXEC_MEMORY, ATTEMPT_CONNECT, ATTEMPT_BIND };
+
+/* connect() or bind() to loopback on a descriptor the process holds: the listener may
+ * accept, but no process may reach out or listen anew. */
+static int connect_or_bind(int fd, int bind_it)
+{
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(9);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return bind_it ? bind(fd, (struct sockaddr *)&a, sizeof(a))
+	               : connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
 
 /* Runs `what` inside a fresh sandboxed child; returns its wait status. */
 static int run_in_sandbox(enum attempt what)
@@ -71,6 +86,10 @@ static int run_in_sandbox(enum attempt what)
 			_exit(0);
 		case ATTEMPT_EXEC_MEMORY:
 			(void)mmap_exec_probe();
+			_exit(0);
+		case ATTEMPT_CONNECT:
+		case ATTEMPT_BIND:
+			(void)connect_or_bind(fds[1], what == ATTEMPT_BIND);
 			_exit(0);
 		}
 		_exit(93);
@@ -118,6 +137,8 @@ static void socket_is_killed(void **state)
 {
 	(void)state;
 	assert_killed_by_seccomp(run_in_sandbox(ATTEMPT_SOCKET));
+	assert_killed_by_seccomp(run_in_sandbox(ATTEMPT_CONNECT));
+	assert_killed_by_seccomp(run_in_sandbox(ATTEMPT_BIND));
 }
 
 static void execve_is_killed(void **state)
@@ -185,6 +206,10 @@ static int run_in_profile(enum sandbox_profile profile, enum attempt what)
 		case ATTEMPT_EXEC_MEMORY:
 			(void)mmap_exec_probe();
 			_exit(0);
+		case ATTEMPT_CONNECT:
+		case ATTEMPT_BIND:
+			(void)connect_or_bind(sv[1], what == ATTEMPT_BIND);
+			_exit(0);
 		}
 		_exit(93);
 	}
@@ -207,7 +232,7 @@ static void daemon_profiles_allow_their_work_and_kill_the_rest(void **state)
 	(void)state;
 	static const enum sandbox_profile profiles[] = { SANDBOX_WORKER, SANDBOX_IPC,
 		                                         SANDBOX_AUDITOR, SANDBOX_SPOOL_READ,
-		                                         SANDBOX_SPOOL_WRITE };
+		                                         SANDBOX_SPOOL_WRITE, SANDBOX_NET };
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
 		enum sandbox_profile p = profiles[i];
 		(void)run_in_profile(p, ATTEMPT_NOTHING);
@@ -215,6 +240,8 @@ static void daemon_profiles_allow_their_work_and_kill_the_rest(void **state)
 		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_EXECVE));
 		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_FORK));
 		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_EXEC_MEMORY));
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_CONNECT));
+		assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_BIND));
 		/* The spool processes may open files below their folders (Landlock confines them
 		 * to those, see test_spool); nobody else may open anything. */
 		if (p != SANDBOX_SPOOL_READ && p != SANDBOX_SPOOL_WRITE)
