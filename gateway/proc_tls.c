@@ -14,7 +14,8 @@
  * The source domain is decided by the client certificate alone: its subject CN, mapped through
  * `tls.clients` when listed there, else the CN itself; it must be a domain of the policy.
  * Nothing the client writes (headers, query, body) can change it. The destination is the `to`
- * query parameter; the router decides everything else and answers with the signed receipt:
+ * query parameter (and `name`, optionally, the delivered file's name); the router decides
+ * everything else and answers with the signed receipt:
  * 200 released, 403 refused, 422 invalid (X-Sluice-Rule names the rule). Limits: the body is at
  * most the policy's max-bytes (413), headers at most 8 KiB, 30 s per connection read or write,
  * at most 64 requests waiting for the router (503 beyond).
@@ -231,33 +232,36 @@ static const char *client_domain(const struct tls_server *s, struct evhttp_reque
 	return domain;
 }
 
-/* The `to` parameter: present once, alone, a domain-like name. NULL otherwise. */
-static char *destination_of(const struct evhttp_uri *uri)
+/* The query: `to` exactly once, a domain-like name; `name` at most once, a spool file name
+ * (A-Z a-z 0-9 . _ -, not starting with a dot, at most 200 bytes) that only names the delivered
+ * file; nothing else. 0 with *to (and *name, or NULL) set, or -1. */
+static int parse_query(const struct evhttp_uri *uri, char **to, char **name)
 {
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq params;
-	char *to = NULL;
-	int n = 0, other = 0;
+	int nto = 0, nname = 0, other = 0;
+	*to = *name = NULL;
 	TAILQ_INIT(&params);
 	if (query == NULL || evhttp_parse_query_str(query, &params) != 0) {
 		evhttp_clear_headers(&params);
-		return NULL;
+		return -1;
 	}
 	for (struct evkeyval *kv = TAILQ_FIRST(&params); kv != NULL; kv = TAILQ_NEXT(kv, next)) {
-		if (strcmp(kv->key, "to") == 0) {
-			n++;
-			if (to == NULL)
-				to = xstrdup(kv->value);
-		} else {
+		if (strcmp(kv->key, "to") == 0 && nto++ == 0)
+			*to = xstrdup(kv->value);
+		else if (strcmp(kv->key, "name") == 0 && nname++ == 0)
+			*name = xstrdup(kv->value);
+		else
 			other++;
-		}
 	}
 	evhttp_clear_headers(&params);
-	if (n != 1 || other != 0 || strlen(to) > 63 || !spool_name_ok(to)) {
-		free(to);
-		return NULL;
-	}
-	return to;
+	if (nto == 1 && other == 0 && strlen(*to) <= 63 && spool_name_ok(*to) &&
+	    (*name == NULL || spool_name_ok(*name)))
+		return 0;
+	free(*to);
+	free(*name);
+	*to = *name = NULL;
+	return -1;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -290,16 +294,18 @@ static void on_request(struct evhttp_request *req, void *arg)
 		       "the client certificate does not name a domain of the policy");
 		return;
 	}
-	char *to = destination_of(uri);
-	if (to == NULL) {
-		refuse(req, HTTP_BADREQUEST, "Bad Request", "http.destination",
-		       "one query parameter `to` naming the destination domain is required");
+	char *to, *given_name;
+	if (parse_query(uri, &to, &given_name) != 0) {
+		refuse(req, HTTP_BADREQUEST, "Bad Request", "http.query",
+		       "the query must be `to=DOMAIN`, optionally `&name=FILE` (A-Z a-z 0-9 . _ -), "
+		       "each once, and nothing else");
 		return;
 	}
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
 	if (len > s->max_body) { /* evhttp enforces it already; a second wall costs nothing */
 		free(to);
+		free(given_name);
 		refuse(req, 413, "Payload Too Large", "limits.max-bytes",
 		       "the report is larger than the policy's max-bytes");
 		return;
@@ -310,6 +316,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			slot = i;
 	if (s->router_gone || slot < 0) {
 		free(to);
+		free(given_name);
 		(void)evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
 		refuse(req, 503, "Service Unavailable", s->router_gone ? "gateway.restarting"
 		                                                       : "gateway.busy",
@@ -319,9 +326,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const uint8_t *data = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
 	if (data == NULL)
 		daemon_fatal("tls", "out of memory");
-	char sha[SHA256_HEX_LEN], name[32];
+	char sha[SHA256_HEX_LEN], name[256];
 	sha256_hex(data, len, sha);
-	snprintf(name, sizeof(name), "https-%.16s.xml", sha);
+	if (given_name != NULL)
+		snprintf(name, sizeof(name), "%s", given_name);
+	else
+		snprintf(name, sizeof(name), "https-%.16s.xml", sha);
+	free(given_name);
 	struct sbuf b;
 	sbuf_init(&b, DAEMON_MSG_MAX);
 	uint64_t id = ++s->next_id;

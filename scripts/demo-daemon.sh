@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fusion cell through the running gateway daemon: starts sluiced on examples/fusion-cell
-# with a fresh development PKI, drops every scenario report in the spool as the agencies'
-# systems would, waits until each has been decided, shows what each agency received (and what
-# was refused or quarantined), verifies every receipt and the audit log, and stops cleanly.
+# with a fresh development PKI and a mutual-TLS listener on loopback; the agencies' systems hand
+# over the scenario reports, every other one dropped in the spool and the rest POSTed with curl
+# and their client certificates; waits until each has been decided, shows what each agency
+# received (and what was refused or quarantined), verifies every receipt and the audit log, and
+# stops cleanly.
 # Usage: scripts/demo-daemon.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +26,9 @@ if [ "$(id -u)" = 0 ]; then
 	chown nobody "$D/state"
 	chmod -R o+rX "$cell"
 fi
+# a free loopback port for the listener
+port=18443
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 cat >"$D/sluiced.yaml" <<YAML
 sluiced: 1
 policy: $cell/policy.yaml
@@ -32,6 +37,12 @@ audit-log: state/audit.log
 spool: spool
 workers: 2
 $user_line
+tls:
+  listen: 127.0.0.1:$port
+  certificate: pki/gateway-server.pem
+  key: pki/gateway-server.key
+  client-ca: pki/ca.pem
+  crl: pki/ca.crl
 YAML
 chmod 644 "$D/sluiced.yaml"
 
@@ -44,15 +55,34 @@ trap 'kill -TERM $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do grep -q "started: policy" "$D/sluiced.log" && break; sleep 0.1; done
 echo "processes: $(ps -o comm= --ppid "$pid" | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
 
-echo "== agencies drop their reports in spool/inbox/<from>/<to>/"
+echo "== agencies hand over their reports: odd ones dropped in spool/inbox/<from>/<to>/,"
+echo "   even ones POSTed over mutual TLS (curl --cert AGENCY.pem .../v1/reports?to=DEST&name=FILE)"
 n=0
+posted=0
 while IFS=$'\t' read -r report from to _ _; do
 	[ "$report" = report ] && continue
-	dir=$D/spool/inbox/$from/$to
-	cp "$cell/reports/$report" "$dir/.$report.tmp" && mv "$dir/.$report.tmp" "$dir/$report"
 	n=$((n + 1))
+	if [ $((n % 2)) = 1 ]; then
+		dir=$D/spool/inbox/$from/$to
+		cp "$cell/reports/$report" "$dir/.$report.tmp" && mv "$dir/.$report.tmp" "$dir/$report"
+		continue
+	fi
+	code=$(curl -sS --cacert "$D/pki/ca.pem" --cert "$D/pki/$from.pem" --key "$D/pki/$from.key" \
+		-o "$D/https-$report.receipt" -w '%{http_code}' --data-binary "@$cell/reports/$report" \
+		"https://127.0.0.1:$port/v1/reports?to=$to&name=$report") || code="curl failed"
+	posted=$((posted + 1))
+	printf '  %-36s %-11s -> %-11s HTTP %s  %s %s\n' "$report" "$from" "$to" "$code" \
+		"$(jq -r .record.decision "$D/https-$report.receipt" 2>/dev/null)" \
+		"$(jq -r '.record.reason.rule // empty' "$D/https-$report.receipt" 2>/dev/null)"
 done <"$cell/scenarios.tsv"
-echo "$n reports dropped"
+echo "$((n - posted)) reports dropped in the spool, $posted posted over mutual TLS"
+echo "== what the listener refuses before any report is read"
+code=$(curl -sS --cacert "$D/pki/ca.pem" -o /dev/null -w '%{http_code}' --data-binary "@$cell/reports/01-intel-to-police-plain.xml" \
+	"https://127.0.0.1:$port/v1/reports?to=police" 2>/dev/null) || true
+echo "  no client certificate: HTTP ${code:-000} (handshake refused; see the log)"
+code=$(curl -sS --cacert "$D/pki/ca.pem" --cert "$D/pki/police.pem" --key "$D/pki/police.key" -o /dev/null -w '%{http_code}' \
+	"https://127.0.0.1:$port/v1/reports?to=customs" 2>/dev/null) || true
+echo "  GET instead of POST: HTTP $code"
 for _ in $(seq 1 300); do
 	[ -z "$(find "$D/spool/inbox" -type f ! -name '.*')" ] && break
 	sleep 0.1

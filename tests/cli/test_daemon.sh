@@ -92,22 +92,34 @@ kill -9 "$wpid"
 sleep 0.5
 drop intel police "$D/cell/reports/01-intel-to-police-plain.xml" after-worker-kill.xml
 check "a report after a worker was killed is delivered" wait_empty
-check "the worker was replaced" [ "$(pgrep -c -x sluiced-worker)" = 2 ]
+two_workers() {
+	for _ in $(seq 1 100); do [ "$(pgrep -c -x sluiced-worker)" = 2 ] && return 0; sleep 0.1; done
+	return 1
+}
+check "the worker was replaced" two_workers
 
 # 2b. workers killed in the middle of a report: the router tries once more on a new worker
 awk 'BEGIN {
 	print "<?xml version=\"1.0\"?>"
 	print "<Bulk xmlns:ism=\"urn:us:gov:ic:ism\" ism:resourceElement=\"true\" ism:classification=\"U\" ism:ownerProducer=\"USA\">"
-	for (i = 0; i < 20000; i++)
+	for (i = 0; i < 8000; i++)
 		printf "<P ism:classification=\"U\" ism:ownerProducer=\"USA\">item %d, contact desk%d@agency.example</P>\n", i, i
 	print "</Bulk>" }' >"$W/big.xml"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A before
+for pid in $(pgrep -x sluiced-worker); do before[$pid]=$(cpu_ticks "$pid"); done
 drop intel police "$W/big.xml" big-mid-kill.xml
-for _ in $(seq 1 40); do
-	# wait until a worker is busy (its CPU time grows), then kill every worker
-	busy=$(ps -o pid=,time= -C sluiced-worker 2>/dev/null | awk '$2 != "00:00:00" {print $1}')
+# wait until a worker is busy (30 ms more CPU time than before the drop, in clock ticks from
+# /proc), then kill every worker: the report is then in the middle of being filtered
+for _ in $(seq 1 200); do
+	busy=""
+	for pid in "${!before[@]}"; do
+		[ $(($(cpu_ticks "$pid") - before[$pid])) -gt 3 ] && busy=$pid
+	done
 	[ -n "$busy" ] && break
-	sleep 0.05
+	sleep 0.01
 done
+check "a worker was seen filtering the big report" [ -n "$busy" ]
 pkill -9 -x sluiced-worker || true
 check "a report whose workers were killed mid-filtering is delivered" wait_empty
 check "... exactly once" [ "$(find "$D/spool/outbox/police" -name '*--big-mid-kill.xml' | wc -l)" = 1 ]

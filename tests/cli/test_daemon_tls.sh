@@ -163,6 +163,14 @@ check "... with an invalid receipt" [ "$(jq -r .record.decision "$W/body")" = in
 post "$D/pki/intel" "$U?to=police" "$R/15-hostile-doctype-entity.xml"
 check "a hostile DOCTYPE report gets 422 (got $CODE)" [ "$CODE" = 422 ]
 
+post "$D/pki/police" "$U?to=customs&name=case-7.xml" "$R/07-customs-to-police-propin.xml"
+check "name= names the delivered file (got $CODE)" [ -n "$(find "$D/spool/outbox/customs" -name '*--case-7.xml')" ]
+post "$D/pki/police" "$U?to=customs&name=../../etc/x" "$R/07-customs-to-police-propin.xml"
+check "a name that is no plain file name gets 400 (got $CODE)" [ "$CODE" = 400 ]
+check "... rule http.query" grep -q 'http.query' "$W/body"
+post "$D/pki/police" "$U?to=customs&name=.hidden" "$R/07-customs-to-police-propin.xml"
+check "a name starting with a dot gets 400 (got $CODE)" [ "$CODE" = 400 ]
+
 # 2. the certificate decides the source domain, nothing the client writes
 post "$D/pki/police" "$U?to=customs" "$R/14-police-to-customs-case.xml" -H "X-Sluice-From: intel" -H "From: intel"
 check "headers cannot change the source: police's certificate speaks for police" [ "$(jq -r .record.from "$W/body")" = police ]
