@@ -227,14 +227,17 @@ static bool is_url_path(const char *s, const char **why)
 	return true;
 }
 
-/* "https://HOST[:PORT][/PATH][?QUERY]". NULL when it is one, else what is wrong. */
-static const char *https_url_problem(const char *url)
+/* "https://HOST[:PORT][/PATH][?QUERY]". NULL when it is one (with *host, *port, 443 when
+ * absent, and *target, the path and query, "/" when empty, as new strings), else what is
+ * wrong. */
+static const char *https_url_problem(const char *url, char **host, unsigned *port,
+                                     char **target)
 {
 	static const char scheme[] = "https://";
 	const char *authority, *end, *why = NULL;
-	char *host = NULL;
-	unsigned port;
 
+	*host = *target = NULL;
+	*port = 0;
 	if (strlen(url) > URL_MAX)
 		return "the URL is longer than 2048 characters";
 	if (strncmp(url, "http://", 7) == 0)
@@ -245,11 +248,22 @@ static const char *https_url_problem(const char *url)
 	end = authority + strcspn(authority, "/?#");
 	if (memchr(authority, '@', (size_t)(end - authority)) != NULL)
 		return "user information ('user@') is not allowed";
-	if (!parse_host_port(authority, (size_t)(end - authority), false, &host, &port, &why))
+	if (!parse_host_port(authority, (size_t)(end - authority), false, host, port, &why))
 		return why;
-	free(host);
-	if (!is_url_path(end, &why))
+	if (!is_url_path(end, &why)) {
+		free(*host);
+		*host = NULL;
 		return why;
+	}
+	if (*port == 0)
+		*port = 443;
+	if (end[0] == '?') {
+		size_t n = strlen(end) + 2;
+		*target = xmalloc(n);
+		snprintf(*target, n, "/%s", end);
+	} else {
+		*target = xstrdup(end[0] ? end : "/");
+	}
 	return NULL;
 }
 
@@ -431,7 +445,7 @@ static enum sluice_rc forward_url(void *loader, const struct ynode *key,
 	(void)key;
 	if (rc != SLUICE_OK)
 		return rc;
-	problem = https_url_problem(v);
+	problem = https_url_problem(v, &fw->host, &fw->port, &fw->target);
 	if (problem != NULL)
 		return fail_value(C, value,
 		                  "'url' must be an https URL (https://host[:port][/path]), found '%s': "
@@ -744,6 +758,8 @@ void sluiced_config_free(struct sluiced_config *c)
 	for (size_t i = 0; i < c->nforwards; i++) {
 		free(c->forwards[i].domain);
 		free(c->forwards[i].url);
+		free(c->forwards[i].host);
+		free(c->forwards[i].target);
 		free(c->forwards[i].ca);
 		free(c->forwards[i].certificate);
 		free(c->forwards[i].key);

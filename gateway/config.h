@@ -53,6 +53,9 @@ struct sluiced_tls {
 struct sluiced_forward {
 	char *domain;      /* the destination domain */
 	char *url;         /* https://host[:port][/path], as written */
+	char *host;        /* from the URL: a host name or an IP address (IPv6 without brackets) */
+	unsigned port;     /* from the URL, 443 when it names none */
+	char *target;      /* from the URL: the path and query sent in the request line */
 	char *ca;          /* paths resolved against the configuration file's folder */
 	char *certificate;
 	char *key;

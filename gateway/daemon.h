@@ -23,6 +23,8 @@
  * | delivery | names, released bytes    | spool outbox/refused/... | spool folders       |
  * | tls      | TLS, HTTP, client certs  | TLS server key           | nothing (listening  |
  * |          | (report bytes pass on)   |                          | socket inherited)   |
+ * | forward  | destinations' answers    | TLS client keys, outbox  | spool folders;      |
+ * |          |                          |                          | connects out        |
  *
  * Every body is parsed with the bounded buffer API; strings are u32 length + bytes.
  */
@@ -30,11 +32,24 @@
 #define SLUICE_DAEMON_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 #include "redact.h"
+#include "tls_context.h"
 
-struct tls_material;
+#define FORWARD_MAX_ADDRS 4
+
+/* A destination released reports are forwarded to (config `forward:`), made ready by the
+ * supervisor: its TLS client material in memory and its host resolved, so that the forwarder
+ * opens no file and reads no /etc/resolv.conf inside its sandbox. */
+struct forward_target {
+	const struct sluiced_forward *cfg; /* domain, url, host, port, target */
+	struct tls_material tls;           /* client certificate and key; client_ca: server CA */
+	struct sockaddr_storage addr[FORWARD_MAX_ADDRS];
+	socklen_t addrlen[FORWARD_MAX_ADDRS];
+	size_t naddr;
+};
 
 enum daemon_msg {
 	MSG_FAIL = 1,            /* any reply: str message */
@@ -82,6 +97,8 @@ struct daemon_ctx {
 	int run_as_other;            /* 1 when privileges must be dropped to uid/gid */
 	char key_id[65];             /* of the signing key, for the auditor's checkpoints */
 	const struct tls_material *tls; /* the listener's certificates and key; NULL: none */
+	const struct forward_target *forwards; /* one per `forward:` entry */
+	size_t nforwards;
 };
 
 /* Each process's entry; none returns. Sockets are the process's peers, in the order named. */
@@ -90,6 +107,8 @@ void intake_main(const struct daemon_ctx *d, int router) __attribute__((noreturn
 void router_main(const struct daemon_ctx *d, int intake, int tls, int signer, int auditor,
                  int delivery, const int *workers, unsigned nworkers, int ctl)
 	__attribute__((noreturn));
+/* Sends released reports of outbox/<domain>/ to the `forward:` destinations. */
+void forward_main(const struct daemon_ctx *d) __attribute__((noreturn));
 /* `listen_fd` is the non-blocking listening socket the supervisor bound. */
 void tls_main(const struct daemon_ctx *d, int listen_fd, int router) __attribute__((noreturn));
 void worker_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));

@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -40,7 +39,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
-#include <event2/keyvalq_struct.h>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -52,11 +50,11 @@
 #include "sandbox.h"
 #include "spool.h"
 #include "tls_context.h"
+#include "tls_request.h"
 
 #define TLS_MAX_IN_FLIGHT 64
 #define TLS_MAX_HEADERS_BYTES 8192
 #define TLS_TIMEOUT_SECONDS 30
-#define TLS_CN_MAX 64
 #define TLS_PATH "/v1/reports"
 
 struct pending {
@@ -195,10 +193,7 @@ static int peer_cn(X509 *cert, char out[TLS_CN_MAX + 1])
 		return -1;
 	unsigned char *utf8 = NULL;
 	int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-	int rc = n > 0 && n <= TLS_CN_MAX ? 0 : -1;
-	for (int k = 0; rc == 0 && k < n; k++)
-		if (utf8[k] < 0x20 || utf8[k] == 0x7f)
-			rc = -1;
+	int rc = tls_cn_ok(utf8, n) ? 0 : -1;
 	if (rc == 0) {
 		memcpy(out, utf8, (size_t)n);
 		out[n] = '\0';
@@ -226,42 +221,10 @@ static const char *client_domain(const struct tls_server *s, struct evhttp_reque
 			domain = t->clients[i].domain;
 			break;
 		}
-	if (strlen(domain) > 63 || !spool_name_ok(domain) ||
+	if (strlen(domain) > TLS_DOMAIN_MAX || !spool_name_ok(domain) ||
 	    policy_domain_find(s->d->policy, domain) == NULL)
 		return NULL;
 	return domain;
-}
-
-/* The query: `to` exactly once, a domain-like name; `name` at most once, a spool file name
- * (A-Z a-z 0-9 . _ -, not starting with a dot, at most 200 bytes) that only names the delivered
- * file; nothing else. 0 with *to (and *name, or NULL) set, or -1. */
-static int parse_query(const struct evhttp_uri *uri, char **to, char **name)
-{
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	struct evkeyvalq params;
-	int nto = 0, nname = 0, other = 0;
-	*to = *name = NULL;
-	TAILQ_INIT(&params);
-	if (query == NULL || evhttp_parse_query_str(query, &params) != 0) {
-		evhttp_clear_headers(&params);
-		return -1;
-	}
-	for (struct evkeyval *kv = TAILQ_FIRST(&params); kv != NULL; kv = TAILQ_NEXT(kv, next)) {
-		if (strcmp(kv->key, "to") == 0 && nto++ == 0)
-			*to = xstrdup(kv->value);
-		else if (strcmp(kv->key, "name") == 0 && nname++ == 0)
-			*name = xstrdup(kv->value);
-		else
-			other++;
-	}
-	evhttp_clear_headers(&params);
-	if (nto == 1 && other == 0 && strlen(*to) <= 63 && spool_name_ok(*to) &&
-	    (*name == NULL || spool_name_ok(*name)))
-		return 0;
-	free(*to);
-	free(*name);
-	*to = *name = NULL;
-	return -1;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -295,7 +258,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	char *to, *given_name;
-	if (parse_query(uri, &to, &given_name) != 0) {
+	if (tls_query_parse(uri ? evhttp_uri_get_query(uri) : NULL, &to, &given_name) != 0) {
 		refuse(req, HTTP_BADREQUEST, "Bad Request", "http.query",
 		       "the query must be `to=DOMAIN`, optionally `&name=FILE` (A-Z a-z 0-9 . _ -), "
 		       "each once, and nothing else");

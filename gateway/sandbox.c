@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -56,6 +57,19 @@ static const char *const spool_write_syscalls[] = {
 	"getrandom", NULL,
 };
 
+/* The forwarder: the spool like delivery, and outgoing TCP connections (socket() is allowed
+ * for AF_INET and AF_INET6 only, see add_rules), with a pause between scans. */
+static const char *const forward_syscalls[] = {
+	MESSAGES, "openat", "getdents64", "fstat", "newfstatat", "lseek", "fcntl", "dup", "fsync",
+	"fdatasync", "mkdirat", "renameat", "renameat2", "unlinkat", "faccessat", "faccessat2",
+	"getrandom",
+	/* outgoing TLS connections */
+	"socket", "connect", "setsockopt", "getsockopt", "getpeername", "getsockname",
+	"recvfrom", "sendto", "shutdown",
+	"nanosleep", "clock_nanosleep",
+	NULL,
+};
+
 /* The mutual-TLS listener (libevent + OpenSSL) on sockets it already holds: the listening
  * socket the supervisor bound, the accepted connections, the epoll descriptor made before the
  * sandbox and the router's socket. It may accept a connection, but create, connect or bind
@@ -83,6 +97,7 @@ const char *const *sandbox_profile_syscalls(enum sandbox_profile profile)
 	case SANDBOX_SPOOL_READ: return spool_read_syscalls;
 	case SANDBOX_SPOOL_WRITE: return spool_write_syscalls;
 	case SANDBOX_NET: return net_syscalls;
+	case SANDBOX_FORWARD: return forward_syscalls;
 	}
 	return ipc_syscalls;
 }
@@ -120,9 +135,13 @@ static int fail(char *why, size_t whylen, const char *step)
 static int close_other_fds(const int *keep, size_t nkeep)
 {
 	/* Close every descriptor above stderr that is not kept, in ranges between kept ones. */
-	int sorted[16];
+	int sorted[256];
 	size_t n = 0;
-	for (size_t i = 0; i < nkeep && n < 16; i++)
+	if (nkeep > 256) {
+		errno = EMFILE;
+		return -1;
+	}
+	for (size_t i = 0; i < nkeep; i++)
 		if (keep[i] > 2)
 			sorted[n++] = keep[i];
 	for (size_t i = 1; i < n; i++)
@@ -159,7 +178,14 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *names)
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture */
-		if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
+		if (strcmp(name, "socket") == 0) {
+			/* TCP over IPv4 or IPv6 only: no raw, packet, netlink or unix sockets */
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			                      SCMP_A0(SCMP_CMP_EQ, AF_INET));
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				                      SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+		} else if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
 			/* never executable memory: no code can be loaded or generated */
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -220,10 +246,15 @@ int sandbox_enter(const int *keep_fds, size_t nkeep, const struct sandbox_limits
 int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, size_t nkeep,
                           char *why, size_t whylen)
 {
-	uint64_t as = profile == SANDBOX_WORKER || profile == SANDBOX_NET ? 1024ull << 20
-	                                                                  : 512ull << 20;
-	/* The listener holds one descriptor per client connection. */
-	unsigned nofile = profile == SANDBOX_WORKER ? 0 : profile == SANDBOX_NET ? 256 : 64;
+	uint64_t as = profile == SANDBOX_WORKER || profile == SANDBOX_NET ||
+	                      profile == SANDBOX_FORWARD
+	                  ? 1024ull << 20
+	                  : 512ull << 20;
+	/* The listener holds one descriptor per client connection, the forwarder three per
+	 * destination. */
+	unsigned nofile = profile == SANDBOX_WORKER                                ? 0
+	                 : profile == SANDBOX_NET || profile == SANDBOX_FORWARD ? 256
+	                                                                        : 64;
 	return enter(keep_fds, nkeep, as, 0, nofile, sandbox_profile_syscalls(profile), why,
 	             whylen);
 }
@@ -237,7 +268,7 @@ static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned 
 	/* Not for processes that create or write files: in a user namespace without a uid map,
 	 * file creation fails. */
 	if (extra != spool_write_syscalls && extra != spool_read_syscalls &&
-	    extra != auditor_syscalls)
+	    extra != auditor_syscalls && extra != forward_syscalls)
 		(void)unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC);
 	if (close_other_fds(keep_fds, nkeep) != 0)
 		return fail(why, whylen, "close_range");

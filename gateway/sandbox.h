@@ -36,6 +36,8 @@ enum sandbox_profile {
 	SANDBOX_AUDITOR,    /* + fsync of the already-open log */
 	SANDBOX_SPOOL_READ, /* intake: + open and list files under descriptors it holds */
 	SANDBOX_SPOOL_WRITE,/* delivery: + create, rename, unlink, fsync under its descriptors */
+	SANDBOX_FORWARD,    /* forwarder: SANDBOX_SPOOL_WRITE + TCP sockets (AF_INET, AF_INET6
+	                       only) and connect; keeps the network namespace */
 	SANDBOX_NET,        /* TLS listener: + accept on the listening socket it was given, epoll,
 	                       socket I/O and options on sockets it holds; never socket(),
 	                       connect(), bind() or open() */

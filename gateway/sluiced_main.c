@@ -58,6 +58,7 @@ struct loaded {
 	struct redactor **redactors;
 	void *schema;
 	struct tls_material tls; /* read only when cfg->tls is set */
+	struct forward_target *forwards; /* one per cfg->forwards, NULL when none */
 };
 
 static void loaded_free(struct loaded *l)
@@ -69,7 +70,46 @@ static void loaded_free(struct loaded *l)
 	release_schema_free(l->schema);
 	policy_free(l->policy);
 	tls_material_free(&l->tls);
+	for (size_t i = 0; l->forwards != NULL && l->cfg != NULL && i < l->cfg->nforwards; i++)
+		tls_material_free(&l->forwards[i].tls);
+	free(l->forwards);
 	memset(l, 0, sizeof(*l));
+}
+
+/* A forward destination made ready for the forwarder: its TLS material read and checked, and
+ * its host resolved (the forwarder's sandbox has no resolver). */
+static enum sluice_rc load_forward(const struct sluiced_forward *f, struct forward_target *t,
+                                   struct sluice_error *err)
+{
+	char why[sizeof(err->message)];
+	SSL_CTX *check;
+	t->cfg = f;
+	if (tls_forward_material_load(f, &t->tls, err) != SLUICE_OK ||
+	    tls_client_context_new(&t->tls, &check, err) != SLUICE_OK) {
+		snprintf(why, sizeof(why), "%s", err->message);
+		return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.tls", f->url, f->line, 0,
+		                      "forward %s: %s", f->domain, why);
+	}
+	SSL_CTX_free(check);
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%u", f->port);
+	int gai = getaddrinfo(f->host, port, &hints, &res);
+	if (gai != 0)
+		return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.forward-resolve", f->url, f->line,
+		                      0, "forward %s: cannot resolve %s: %s", f->domain, f->host,
+		                      gai_strerror(gai));
+	for (struct addrinfo *a = res; a != NULL && t->naddr < FORWARD_MAX_ADDRS; a = a->ai_next)
+		if (a->ai_addrlen <= sizeof(t->addr[0])) {
+			memcpy(&t->addr[t->naddr], a->ai_addr, a->ai_addrlen);
+			t->addrlen[t->naddr++] = a->ai_addrlen;
+		}
+	freeaddrinfo(res);
+	return SLUICE_OK;
 }
 
 /* The policy and what is compiled from it; the configuration's domains must exist in it. */
@@ -116,6 +156,13 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 			daemon_log(LOG_ERR, "supervisor", "the CRL %s is past its next update: every "
 			           "client certificate of its CA will be refused", l->tls.crl.path);
 	}
+	if (l->cfg->nforwards > 0)
+		l->forwards = xcalloc(l->cfg->nforwards, sizeof(*l->forwards));
+	for (size_t i = 0; i < l->cfg->nforwards; i++) {
+		rc = load_forward(&l->cfg->forwards[i], &l->forwards[i], err);
+		if (rc != SLUICE_OK)
+			return rc;
+	}
 	return SLUICE_OK;
 }
 
@@ -130,6 +177,8 @@ static void use_loaded(void)
 	ctx.redactors = cur.redactors;
 	ctx.schema = cur.schema;
 	ctx.tls = cur.cfg->tls != NULL ? &cur.tls : NULL;
+	ctx.forwards = cur.forwards;
+	ctx.nforwards = cur.cfg->nforwards;
 }
 
 static int same(const char *a, const char *b)
@@ -158,11 +207,6 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 	         (old->tls != NULL && (!same(old->tls->listen_host, new->tls->listen_host) ||
 	                               old->tls->listen_port != new->tls->listen_port)))
 		what = "tls.listen";
-	if (what == NULL && new->nforwards > 0) {
-		sluice_fail_at(err, SLUICE_ERR_POLICY, "config.unsupported", new->path, 0, 0,
-		               "`forward:` is not served by this version yet");
-		return 1;
-	}
 	if (what == NULL)
 		return 0;
 	sluice_fail_at(err, SLUICE_ERR_POLICY, "config.restart-needed", new->path, 0, 0,
@@ -172,7 +216,7 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 
 /* ---- processes ---- */
 
-enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_WORKER0 };
+enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_FORWARD, P_WORKER0 };
 #define MAX_PROCS (P_WORKER0 + 64)
 
 static pid_t pids[MAX_PROCS];
@@ -300,6 +344,15 @@ static void start_pipeline(void)
 	pids[P_ROUTER] = pid;
 	if (to_tls[0] >= 0)
 		close(to_tls[0]);
+	if (ctx.nforwards > 0) {
+		pid = spawn();
+		if (pid == 0) {
+			if (listen_fd >= 0)
+				close(listen_fd);
+			forward_main(&ctx);
+		}
+		pids[P_FORWARD] = pid;
+	}
 	close(to_intake[0]);
 	close(to_intake[1]);
 	close(to_signer[0]);
@@ -337,8 +390,8 @@ static void signal_child(pid_t pid, int sig)
 
 static void stop_pipeline(void)
 {
-	int order[] = { P_INTAKE, P_TLS, P_ROUTER, P_DELIVERY };
-	for (size_t i = 0; i < 4; i++)
+	int order[] = { P_INTAKE, P_TLS, P_ROUTER, P_DELIVERY, P_FORWARD };
+	for (size_t i = 0; i < 5; i++)
 		if (pids[order[i]] > 0)
 			signal_child(pids[order[i]], SIGTERM);
 	for (unsigned w = 0; w < ctx.cfg->workers; w++)
@@ -498,12 +551,6 @@ int main(int argc, char **argv)
 		sluice_error_print("sluiced", &err);
 		return sluice_rc_exit_code(err.rc == SLUICE_ERR_IO ? SLUICE_ERR_POLICY : err.rc);
 	}
-	if (cur.cfg->nforwards > 0) {
-		/* Fail closed rather than let an administrator believe reports are forwarded. */
-		fprintf(stderr, "sluiced: %s: `forward:` is not served by this version yet (the "
-		                "spool outbox is); remove it [config.unsupported]\n", config);
-		return 78;
-	}
 	memset(&ctx, 0, sizeof(ctx));
 	use_loaded();
 	if (geteuid() == 0) {
@@ -611,7 +658,7 @@ int main(int argc, char **argv)
 				pids[role] = 0;
 				static const char *const names[] = { "signer", "auditor", "router",
 					                             "intake", "delivery",
-					                             "TLS listener" };
+					                             "TLS listener", "forwarder" };
 				char how[64];
 				if (WIFSIGNALED(status))
 					snprintf(how, sizeof(how), "was killed by signal %d (%s)",

@@ -66,7 +66,7 @@ void spool_transfer_id(const char *source, const char *destination, const char *
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static int open_dir_at(int at, const char *name, bool create)
+int spool_open_dir(int at, const char *name, bool create)
 {
 	if (create && mkdirat(at, name, 0750) != 0 && errno != EEXIST)
 		return -1;
@@ -84,7 +84,7 @@ enum sluice_rc spool_open(const char *root, struct spool *s, struct sluice_error
 	int *dirs[] = { &s->inbox, &s->outbox, &s->refused, &s->quarantine, &s->state, &s->tmp };
 	const char *names[] = { "inbox", "outbox", "refused", "quarantine", "state", "tmp" };
 	for (size_t i = 0; i < 6; i++) {
-		*dirs[i] = open_dir_at(s->root, names[i], true);
+		*dirs[i] = spool_open_dir(s->root, names[i], true);
 		if (*dirs[i] < 0) {
 			int e = errno;
 			spool_close(s);
@@ -220,7 +220,7 @@ static enum sluice_rc commit(struct spool *s, const struct marker *m, struct slu
 	int parent = m->kind == SPOOL_RELEASED ? s->outbox
 	             : m->kind == SPOOL_REFUSED ? s->refused : s->quarantine;
 
-	dir = open_dir_at(parent, owner, true);
+	dir = spool_open_dir(parent, owner, true);
 	if (dir < 0) {
 		rc = sluice_fail(err, SLUICE_ERR_IO, "spool.deliver", "cannot open %s/%s/: %s",
 		                 kind_dir[m->kind], owner, strerror(errno));

@@ -42,6 +42,10 @@ void spool_close(struct spool *s);
 void spool_transfer_id(const char *source, const char *destination, const char *input_sha256_hex,
                        char out[37]);
 
+/* Opens the folder `name` below the folder `at` (never through a symbolic link), creating it
+ * (0750) first when `create` is set. A descriptor, or -1 (errno set). */
+int spool_open_dir(int at, const char *name, bool create);
+
 /* Whether `name` may be a spool file or folder name: [A-Za-z0-9._-], not starting with '.',
  * at most 200 bytes. Everything derived from names is checked with it. */
 bool spool_name_ok(const char *name);

@@ -34,18 +34,31 @@ static enum sluice_rc read_one(const char *path, struct tls_file *f, struct slui
 	return SLUICE_OK;
 }
 
-enum sluice_rc tls_material_load(const struct sluiced_tls *t, struct tls_material *out,
+static enum sluice_rc load_files(const char *certificate, const char *key, const char *ca,
+                                 const char *crl, struct tls_material *out,
                                  struct sluice_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (read_one(t->certificate, &out->certificate, err) != SLUICE_OK ||
-	    read_one(t->key, &out->key, err) != SLUICE_OK ||
-	    read_one(t->client_ca, &out->client_ca, err) != SLUICE_OK ||
-	    (t->crl != NULL && read_one(t->crl, &out->crl, err) != SLUICE_OK)) {
+	if (read_one(certificate, &out->certificate, err) != SLUICE_OK ||
+	    read_one(key, &out->key, err) != SLUICE_OK ||
+	    read_one(ca, &out->client_ca, err) != SLUICE_OK ||
+	    (crl != NULL && read_one(crl, &out->crl, err) != SLUICE_OK)) {
 		tls_material_free(out);
 		return err->rc;
 	}
 	return SLUICE_OK;
+}
+
+enum sluice_rc tls_material_load(const struct sluiced_tls *t, struct tls_material *out,
+                                 struct sluice_error *err)
+{
+	return load_files(t->certificate, t->key, t->client_ca, t->crl, out, err);
+}
+
+enum sluice_rc tls_forward_material_load(const struct sluiced_forward *f,
+                                         struct tls_material *out, struct sluice_error *err)
+{
+	return load_files(f->certificate, f->key, f->ca, NULL, out, err);
 }
 
 static void file_free(struct tls_file *f, int secret)
@@ -90,7 +103,7 @@ static enum sluice_rc use_chain(SSL_CTX *ctx, const struct tls_file *f, struct s
 	if (leaf == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1) {
 		X509_free(leaf);
 		BIO_free(bio);
-		return fail(err, "cannot use the server certificate", f->path);
+		return fail(err, "cannot use the certificate", f->path);
 	}
 	X509_free(leaf);
 	X509 *ca;
@@ -112,11 +125,11 @@ static enum sluice_rc use_key(SSL_CTX *ctx, const struct tls_file *f, struct slu
 	BIO_free(bio);
 	if (key == NULL || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
 		EVP_PKEY_free(key);
-		return fail(err, "cannot use the server key", f->path);
+		return fail(err, "cannot use the key", f->path);
 	}
 	EVP_PKEY_free(key);
 	if (SSL_CTX_check_private_key(ctx) != 1)
-		return fail(err, "the server key does not match the certificate; key", f->path);
+		return fail(err, "the key does not match the certificate; key", f->path);
 	return SLUICE_OK;
 }
 
@@ -178,30 +191,47 @@ static enum sluice_rc use_crl(SSL_CTX *ctx, const struct tls_file *f, int *stale
 	return SLUICE_OK;
 }
 
-enum sluice_rc tls_server_context_new(const struct tls_material *m,
-                                      int (*verify_cb)(int, X509_STORE_CTX *), SSL_CTX **out,
-                                      int *crl_stale, struct sluice_error *err)
+/* What both ends share: TLS 1.2 or 1.3 with the suites above, no compression, renegotiation,
+ * tickets or session cache, our certificate chain and key. NULL with `err` set on failure. */
+static SSL_CTX *context_base(const SSL_METHOD *method, long extra_options,
+                             const struct tls_material *m, struct sluice_error *err)
 {
-	*out = NULL;
-	*crl_stale = 0;
 	ERR_clear_error();
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	if (ctx == NULL)
-		return fail(err, "cannot create a TLS context for", m->certificate.path);
+	SSL_CTX *ctx = SSL_CTX_new(method);
+	if (ctx == NULL) {
+		fail(err, "cannot create a TLS context for", m->certificate.path);
+		return NULL;
+	}
 	enum sluice_rc rc = SLUICE_OK;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1)
 		rc = fail(err, "cannot set the TLS versions and ciphers for", m->certificate.path);
 	if (rc == SLUICE_OK) {
 		SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-		                         SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+		                         SSL_OP_NO_TICKET | (uint64_t)extra_options);
 		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 		rc = use_chain(ctx, &m->certificate, err);
 	}
 	if (rc == SLUICE_OK)
 		rc = use_key(ctx, &m->key, err);
-	if (rc == SLUICE_OK)
-		rc = use_client_ca(ctx, &m->client_ca, err);
+	if (rc != SLUICE_OK) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+enum sluice_rc tls_server_context_new(const struct tls_material *m,
+                                      int (*verify_cb)(int, X509_STORE_CTX *), SSL_CTX **out,
+                                      int *crl_stale, struct sluice_error *err)
+{
+	*out = NULL;
+	*crl_stale = 0;
+	SSL_CTX *ctx = context_base(TLS_server_method(), (long)SSL_OP_CIPHER_SERVER_PREFERENCE, m,
+	                            err);
+	if (ctx == NULL)
+		return err->rc;
+	enum sluice_rc rc = use_client_ca(ctx, &m->client_ca, err);
 	if (rc == SLUICE_OK && m->crl.pem != NULL)
 		rc = use_crl(ctx, &m->crl, crl_stale, err);
 	if (rc == SLUICE_OK &&
@@ -212,6 +242,44 @@ enum sluice_rc tls_server_context_new(const struct tls_material *m,
 		return rc;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	*out = ctx;
+	return SLUICE_OK;
+}
+
+enum sluice_rc tls_client_context_new(const struct tls_material *m, SSL_CTX **out,
+                                      struct sluice_error *err)
+{
+	*out = NULL;
+	SSL_CTX *ctx = context_base(TLS_client_method(), 0, m, err);
+	if (ctx == NULL)
+		return err->rc;
+	/* The destination's server certificate must chain to `ca`, and only to it: not to the
+	 * system's trust store. */
+	enum sluice_rc rc = SLUICE_OK;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	BIO *bio = mem_bio(&m->client_ca);
+	X509 *ca;
+	int n = 0;
+	while (bio != NULL && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		int ok = X509_STORE_add_cert(store, ca) == 1;
+		X509_free(ca);
+		if (!ok)
+			break;
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (n == 0)
+		rc = fail(err, "no CA certificate in", m->client_ca.path);
+	if (rc == SLUICE_OK &&
+	    X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(ctx), X509_PURPOSE_SSL_SERVER) != 1)
+		rc = fail(err, "cannot require a TLS server certificate for", m->client_ca.path);
+	if (rc != SLUICE_OK) {
+		SSL_CTX_free(ctx);
+		return rc;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_verify_depth(ctx, 4);
 	*out = ctx;
 	return SLUICE_OK;

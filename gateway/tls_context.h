@@ -29,13 +29,19 @@ struct tls_file {
 };
 
 struct tls_material {
-	struct tls_file certificate, key, client_ca, crl; /* crl.pem NULL when none */
+	struct tls_file certificate, key, client_ca, crl; /* crl.pem NULL when none; client_ca
+	                                                     is the server's CA when forwarding */
 };
 
 /* Reads the four files `t` names. SLUICE_ERR_POLICY ("config.tls") naming the file on failure;
  * nothing is kept then. */
 enum sluice_rc tls_material_load(const struct sluiced_tls *t, struct tls_material *out,
                                  struct sluice_error *err) SLUICE_MUST_CHECK;
+/* The same for a `forward` entry: its client certificate and key, and in `client_ca` the CA
+ * that must have issued the destination's server certificate (no CRL). */
+enum sluice_rc tls_forward_material_load(const struct sluiced_forward *f,
+                                         struct tls_material *out, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
 /* Wipes the key and frees everything; safe on a zeroed struct. */
 void tls_material_free(struct tls_material *m);
 
@@ -49,5 +55,12 @@ enum sluice_rc tls_server_context_new(const struct tls_material *m,
                                       int (*verify_cb)(int, X509_STORE_CTX *), SSL_CTX **out,
                                       int *crl_stale, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+
+/* A client context for forwarding: presents the certificate and key, requires a server
+ * certificate issued by `client_ca` alone (the system's trust store is not used), TLS 1.2 or
+ * 1.3 with the same suites as the server. The caller names the host it expects (SSL_set1_host
+ * or an IP check) per connection. SLUICE_ERR_POLICY ("config.tls") naming the file at fault. */
+enum sluice_rc tls_client_context_new(const struct tls_material *m, SSL_CTX **out,
+                                      struct sluice_error *err) SLUICE_MUST_CHECK;
 
 #endif

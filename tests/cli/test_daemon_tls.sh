@@ -121,7 +121,7 @@ wait_log() { # wait_log PATTERN: up to 10 s for a line in the daemon's log
 }
 
 check "sluiced starts with a TLS listener" start
-check "a sluiced-tls process runs" pgrep -x sluiced-tls >/dev/null
+check "a sluiced-tls process runs" pgrep -P "$DPID" -x sluiced-tls >/dev/null
 U="https://127.0.0.1:$PORT/v1/reports"
 R=$D/cell/reports
 # post AGENCY-CERT-PREFIX URL FILE [CURL ARGS...]: HTTP code in $CODE (000: no HTTP answer),
@@ -273,7 +273,7 @@ check "... the listener keeps working (got $CODE)" [ "$CODE" = 200 ]
 cp "$W/crl.good" "$D/pki/ca.crl"
 
 # 8. the listener killed: the pipeline is restarted and serves again
-pkill -9 -x sluiced-tls || true
+pkill -9 -P "$DPID" -x sluiced-tls || true
 check "a killed listener is noticed" wait_log "the TLS listener (pid [0-9]*) was killed"
 ok_again() {
 	for _ in $(seq 1 50); do

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "fileio.h"
 #include "keys.h"
 #include "receipt.h"
+#include "tmpdir.h"
 
 struct fx {
 	char *dir;
@@ -56,14 +56,6 @@ static EVP_PKEY *load(const char *name, bool private_key)
 	return k;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	struct sluice_error err;
@@ -84,7 +76,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)tmpdir_remove(f->dir);
 	free(f->dir);
 	free(f->log);
 	EVP_PKEY_free(f->key);

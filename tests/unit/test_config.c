@@ -145,6 +145,9 @@ static void test_full_example(void **state)
 	const struct sluiced_forward *f = &c->forwards[0];
 	assert_string_equal(f->domain, "customs");
 	assert_string_equal(f->url, "https://127.0.0.1:9443/v1/reports");
+	assert_string_equal(f->host, "127.0.0.1");
+	assert_int_equal(f->port, 9443);
+	assert_string_equal(f->target, "/v1/reports");
 	assert_resolved(f->ca, "pki/ca.pem");
 	assert_resolved(f->certificate, "pki/gateway-client.pem");
 	assert_resolved(f->key, "pki/gateway-client.key");
@@ -206,9 +209,15 @@ static void test_several_clients_and_forwards(void **state)
 	assert_int_equal(c->nforwards, 2);
 	assert_string_equal(c->forwards[0].domain, "customs");
 	assert_string_equal(c->forwards[0].url, "https://customs.example.org/v1/reports?via=sluice");
+	assert_string_equal(c->forwards[0].host, "customs.example.org");
+	assert_int_equal(c->forwards[0].port, 443);
+	assert_string_equal(c->forwards[0].target, "/v1/reports?via=sluice");
 	assert_int_equal(c->forwards[0].line, 20);
 	assert_string_equal(c->forwards[1].domain, "partner-fra");
 	assert_string_equal(c->forwards[1].url, "https://[2001:db8::7]:9443");
+	assert_string_equal(c->forwards[1].host, "2001:db8::7");
+	assert_int_equal(c->forwards[1].port, 9443);
+	assert_string_equal(c->forwards[1].target, "/");
 	assert_string_equal(c->forwards[1].ca, "/etc/ssl/partner-ca.pem");
 	assert_resolved(c->forwards[1].certificate, "pki/client.pem");
 	assert_int_equal(c->forwards[1].line, 25);

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -40,18 +39,11 @@
 #include "devpki.h"
 #include "fileio.h"
 #include "keys.h"
+#include "tmpdir.h"
 
 extern char **environ;
 
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static int setup_tmp(void **state)
 {
@@ -65,7 +57,7 @@ static int setup_tmp(void **state)
 static int teardown_tmp(void **state)
 {
 	char *d = *state;
-	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)tmpdir_remove(d);
 	free(d);
 	return 0;
 }

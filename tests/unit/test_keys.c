@@ -12,7 +12,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "fileio.h"
 #include "keys.h"
+#include "tmpdir.h"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -35,14 +35,6 @@ static char *fixture(const char *name)
 	static char buf[4096];
 	snprintf(buf, sizeof(buf), "%s/certs/%s", base != NULL ? base : "tests/fixtures", name);
 	return buf;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 static int setup_tmp(void **state)
@@ -57,7 +49,7 @@ static int setup_tmp(void **state)
 static int teardown_tmp(void **state)
 {
 	char *d = *state;
-	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)tmpdir_remove(d);
 	free(d);
 	return 0;
 }

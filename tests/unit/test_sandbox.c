@@ -30,7 +30,8 @@ static void *mmap_exec_probe(void)
 }
 
 enum attempt { ATTEMPT_NOTHING, ATTEMPT_OPEN, ATTEMPT_SOCKET, ATTEMPT_EXECVE, ATTEMPT_FORK,
-               ATTEMPT_EXEC_MEMORY, ATTEMPT_CONNECT, ATTEMPT_BIND };
+               ATTEMPT_EXEC_MEMORY, ATTEMPT_CONNECT, ATTEMPT_BIND, ATTEMPT_SOCKET_UNIX,
+               ATTEMPT_SOCKET_NETLINK };
 
 /* connect() or bind() to loopback on a descriptor the process holds: the listener may
  * accept, but no process may reach out or listen anew. */
@@ -43,6 +44,44 @@ static int connect_or_bind(int fd, int bind_it)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	return bind_it ? bind(fd, (struct sockaddr *)&a, sizeof(a))
 	               : connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/* In a sandboxed child: tries what it should not be allowed to do, then exits 0 (the
+ * sandbox kills it first) or, for a TCP socket the forwarder may open, 0 only on success. */
+static void __attribute__((noreturn)) attempt(enum attempt what, int fd)
+{
+	switch (what) {
+	case ATTEMPT_NOTHING:
+		break;
+	case ATTEMPT_OPEN:
+		(void)open("/etc/passwd", O_RDONLY);
+		_exit(0);
+	case ATTEMPT_SOCKET:
+		_exit(socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 94);
+	case ATTEMPT_EXECVE: {
+		char *argv[] = { "/bin/true", NULL };
+		char *envp[] = { NULL };
+		execve("/bin/true", argv, envp);
+		_exit(0);
+	}
+	case ATTEMPT_FORK:
+		(void)fork();
+		_exit(0);
+	case ATTEMPT_EXEC_MEMORY:
+		(void)mmap_exec_probe();
+		_exit(0);
+	case ATTEMPT_CONNECT:
+	case ATTEMPT_BIND:
+		(void)connect_or_bind(fd, what == ATTEMPT_BIND);
+		_exit(0);
+	case ATTEMPT_SOCKET_UNIX:
+		(void)socket(AF_UNIX, SOCK_STREAM, 0);
+		_exit(0);
+	case ATTEMPT_SOCKET_NETLINK:
+		(void)socket(AF_NETLINK, SOCK_RAW, 0);
+		_exit(0);
+	}
+	_exit(93);
 }
 
 /* Runs `what` inside a fresh sandboxed child; returns its wait status. */
@@ -69,28 +108,8 @@ static int run_in_sandbox(enum attempt what)
 				_exit(92);
 			_exit(0);
 		}
-		case ATTEMPT_OPEN:
-			(void)open("/etc/passwd", O_RDONLY);
-			_exit(0);
-		case ATTEMPT_SOCKET:
-			(void)socket(AF_INET, SOCK_STREAM, 0);
-			_exit(0);
-		case ATTEMPT_EXECVE: {
-			char *argv[] = { "/bin/true", NULL };
-			char *envp[] = { NULL };
-			execve("/bin/true", argv, envp);
-			_exit(0);
-		}
-		case ATTEMPT_FORK:
-			(void)fork();
-			_exit(0);
-		case ATTEMPT_EXEC_MEMORY:
-			(void)mmap_exec_probe();
-			_exit(0);
-		case ATTEMPT_CONNECT:
-		case ATTEMPT_BIND:
-			(void)connect_or_bind(fds[1], what == ATTEMPT_BIND);
-			_exit(0);
+		default:
+			attempt(what, fds[1]);
 		}
 		_exit(93);
 	}
@@ -188,28 +207,8 @@ static int run_in_profile(enum sandbox_profile profile, enum attempt what)
 				_exit(92);
 			_exit(0);
 		}
-		case ATTEMPT_OPEN:
-			(void)open("/etc/passwd", O_RDONLY);
-			_exit(0);
-		case ATTEMPT_SOCKET:
-			(void)socket(AF_INET, SOCK_STREAM, 0);
-			_exit(0);
-		case ATTEMPT_EXECVE: {
-			char *argv[] = { "/bin/true", NULL };
-			char *envp[] = { NULL };
-			execve("/bin/true", argv, envp);
-			_exit(0);
-		}
-		case ATTEMPT_FORK:
-			(void)fork();
-			_exit(0);
-		case ATTEMPT_EXEC_MEMORY:
-			(void)mmap_exec_probe();
-			_exit(0);
-		case ATTEMPT_CONNECT:
-		case ATTEMPT_BIND:
-			(void)connect_or_bind(sv[1], what == ATTEMPT_BIND);
-			_exit(0);
+		default:
+			attempt(what, sv[1]);
 		}
 		_exit(93);
 	}
@@ -249,6 +248,26 @@ static void daemon_profiles_allow_their_work_and_kill_the_rest(void **state)
 	}
 }
 
+/* The forwarder may open TCP sockets (IPv4, IPv6) and connect, and nothing else new. */
+static void forward_profile_allows_tcp_only(void **state)
+{
+	(void)state;
+	int status = run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET_UNIX));
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET_NETLINK));
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_BIND));
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_EXECVE));
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_FORK));
+	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_EXEC_MEMORY));
+	for (enum sandbox_profile p = SANDBOX_WORKER; p <= SANDBOX_NET; p++)
+		if (p != SANDBOX_FORWARD) {
+			assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_SOCKET_UNIX));
+			assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_SOCKET_NETLINK));
+		}
+}
+
 static void allow_list_is_short(void **state)
 {
 	(void)state;
@@ -273,6 +292,7 @@ int main(void)
 		cmocka_unit_test(fork_is_killed),
 		cmocka_unit_test(executable_memory_is_killed),
 		cmocka_unit_test(daemon_profiles_allow_their_work_and_kill_the_rest),
+		cmocka_unit_test(forward_profile_allows_tcp_only),
 		cmocka_unit_test(allow_list_is_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
