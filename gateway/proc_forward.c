@@ -51,6 +51,7 @@
 #include "sandbox.h"
 #include "spool.h"
 #include "tls_context.h"
+#include "tls_request.h"
 
 #define FORWARD_CONNECT_MS 10000
 #define FORWARD_IO_SECONDS 30
@@ -223,19 +224,18 @@ static enum outcome post(const struct destination *dst, const char *transfer_id,
 	}
 	ERR_clear_error();
 	buf[got] = '\0';
-	int code = 0;
-	char minor;
-	/* Only the status code is read: "HTTP/1.x DDD". */
-	if (got >= 12 && sscanf(buf, "HTTP/1.%c %3d", &minor, &code) == 2 &&
-	    (minor == '0' || minor == '1') && buf[12] == ' ' && code >= 100 && code <= 599) {
+	/* Only the status code is interpreted; the rest is kept as bytes. */
+	int code = http_answer_status(buf, got);
+	if (code != 0) {
 		*status = code;
 		*answer = buf;
 		*answerlen = got;
 		if (code >= 200 && code <= 299) {
 			out = SENT;
 		} else {
-			const char *eol = strpbrk(buf, "\r\n");
-			snprintf(why, whylen, "HTTP %.*s", (int)(eol ? eol - buf - 9 : 3), buf + 9);
+			char reason[HTTP_REASON_MAX + 1];
+			http_answer_reason(buf, got, reason, sizeof(reason));
+			snprintf(why, whylen, "HTTP %s", reason);
 			out = code >= 400 && code <= 499 && code != 408 && code != 429 ? PERMANENT
 			                                                               : TRANSIENT;
 		}

@@ -181,10 +181,10 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *names)
 		if (strcmp(name, "socket") == 0) {
 			/* TCP over IPv4 or IPv6 only: no raw, packet, netlink or unix sockets */
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			                      SCMP_A0(SCMP_CMP_EQ, AF_INET));
+			                      SCMP_A0(SCMP_CMP_EQ, AF_INET, 0));
 			if (rc == 0)
 				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				                      SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+				                      SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0));
 		} else if (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0)
 			/* never executable memory: no code can be loaded or generated */
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,

@@ -52,3 +52,33 @@ int tls_cn_ok(const unsigned char *utf8, int n)
 			return 0;
 	return 1;
 }
+
+int http_answer_status(const char *buf, size_t len)
+{
+	/* "HTTP/1.x DDD" then a space (a reason phrase) or CR (none). */
+	if (len < 13 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') ||
+	    buf[8] != ' ' || (buf[12] != ' ' && buf[12] != '\r'))
+		return 0;
+	int code = 0;
+	for (int i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return 0;
+		code = code * 10 + (buf[i] - '0');
+	}
+	return code >= 100 && code <= 599 ? code : 0;
+}
+
+void http_answer_reason(const char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t n = 0;
+	if (outlen == 0)
+		return;
+	/* from the code to the end of the status line, printable ASCII only */
+	for (size_t i = 9; i < len && buf[i] != '\r' && buf[i] != '\n' && n + 1 < outlen &&
+	                   n < HTTP_REASON_MAX;
+	     i++) {
+		unsigned char c = (unsigned char)buf[i];
+		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[n] = '\0';
+}

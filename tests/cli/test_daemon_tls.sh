@@ -122,6 +122,26 @@ wait_log() { # wait_log PATTERN: up to 10 s for a line in the daemon's log
 
 check "sluiced starts with a TLS listener" start
 check "a sluiced-tls process runs" pgrep -P "$DPID" -x sluiced-tls >/dev/null
+# Every child runs under seccomp with no_new_privs; started as root, none stays root (so the
+# network-facing and filter processes cannot read the root-only signing key), and the listener
+# holds no descriptor to the key or the audit log.
+count_walled() {
+	walled=0 children=0
+	local pid st
+	for pid in $(pgrep -P "$DPID"); do
+		children=$((children + 1))
+		st=/proc/$pid/status
+		grep -q '^Seccomp:[[:space:]]*2' "$st" && grep -q '^NoNewPrivs:[[:space:]]*1' "$st" || continue
+		if [ "$(id -u)" = 0 ]; then awk '/^Uid:/ {exit ($2 == 0 || $3 == 0)}' "$st" || continue; fi
+		walled=$((walled + 1))
+	done
+	[ "$walled" = "$children" ] && [ "$children" -ge 7 ]
+}
+for _ in $(seq 1 50); do count_walled && break; sleep 0.1; done # children still starting
+check "every child of the supervisor is under seccomp, no_new_privs, not root ($walled of $children)" count_walled
+tls_pid=$(pgrep -P "$DPID" -x sluiced-tls)
+check "the TLS listener holds no descriptor to the signing key or the audit log" \
+	bash -c "! ls -l /proc/$tls_pid/fd 2>/dev/null | grep -q -e gateway-signing -e audit.log"
 U="https://127.0.0.1:$PORT/v1/reports"
 R=$D/cell/reports
 # post AGENCY-CERT-PREFIX URL FILE [CURL ARGS...]: HTTP code in $CODE (000: no HTTP answer),

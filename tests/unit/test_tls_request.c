@@ -212,6 +212,60 @@ static void test_cn_refused(void **state)
 	assert_int_equal(cn_ok("\x1f"), 0);
 }
 
+/* ---- http_answer_status, http_answer_reason ---------------------------------------------- */
+
+static int status_of(const char *s)
+{
+	return http_answer_status(s, strlen(s));
+}
+
+static void test_answer_status_read(void **state)
+{
+	(void)state;
+	assert_int_equal(status_of("HTTP/1.1 200 OK\r\n\r\n"), 200);
+	assert_int_equal(status_of("HTTP/1.0 404 Not Found\r\n"), 404);
+	assert_int_equal(status_of("HTTP/1.1 503\r\n\r\n"), 503);
+	assert_int_equal(status_of("HTTP/1.1 100 Continue\r\n"), 100);
+	assert_int_equal(status_of("HTTP/1.1 599 x"), 599);
+}
+
+static void test_answer_status_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"", "HTTP/1.1", "HTTP/1.1 200", "HTTP/2 200 OK\r\n", "HTTP/1.2 200 OK\r\n",
+		"http/1.1 200 OK\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
+		"HTTP/1.1 099 x\r\n", "HTTP/1.1 600 x\r\n", "HTTP/1.1 +20 OK\r\n",
+		"HTTP/1.1  200 OK\r\n", "HTTP/1.1 2a0 OK\r\n", "HTTP/1.1 200\nOK", "SSH-2.0-x\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(status_of(bad[i]), 0);
+	/* the length is the limit, not a NUL */
+	assert_int_equal(http_answer_status("HTTP/1.1 200 OK", 12), 0);
+}
+
+static void test_answer_reason(void **state)
+{
+	(void)state;
+	char out[HTTP_REASON_MAX + 1];
+	const char *a = "HTTP/1.1 404 Not Found\r\nX: y\r\n\r\nbody";
+	http_answer_reason(a, strlen(a), out, sizeof(out));
+	assert_string_equal(out, "404 Not Found");
+	const char *b = "HTTP/1.1 403 \x1b[31mforged\x7f\xc3\xa9\r\n";
+	http_answer_reason(b, strlen(b), out, sizeof(out));
+	assert_string_equal(out, "403 ?[31mforged???");
+	char tiny[5];
+	http_answer_reason(a, strlen(a), tiny, sizeof(tiny));
+	assert_string_equal(tiny, "404 ");
+	char longline[400];
+	memcpy(longline, "HTTP/1.1 500 ", 13);
+	memset(longline + 13, 'x', sizeof(longline) - 13);
+	http_answer_reason(longline, sizeof(longline), out, sizeof(out));
+	assert_int_equal(strlen(out), HTTP_REASON_MAX);
+	http_answer_reason("HTTP/1.1", 8, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +282,9 @@ int main(void)
 		cmocka_unit_test(test_query_malformed),
 		cmocka_unit_test(test_cn_accepted),
 		cmocka_unit_test(test_cn_refused),
+		cmocka_unit_test(test_answer_status_read),
+		cmocka_unit_test(test_answer_status_refused),
+		cmocka_unit_test(test_answer_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
