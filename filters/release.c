@@ -11,6 +11,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "ism_profile.h"
+#include "tlp_profile.h"
 #include "xml_intake.h"
 
 void release_result_init(struct release_result *r)
@@ -179,6 +180,8 @@ static enum sluice_rc schema_validate(void *schema, xmlDocPtr doc, struct sluice
 struct filter {
 	const struct release_request *req;
 	const struct classification_scheme *scheme;
+	bool tlp;                /* profile tlp (else ism) */
+	const struct policy_domain *source;
 	struct release_result *out;
 	struct ism_document doc;
 	bool *removed;           /* per portion */
@@ -196,6 +199,12 @@ static bool is_blank(const xmlChar *s)
 static bool attr_is_ism(xmlAttrPtr a)
 {
 	return a->ns != NULL && xmlStrEqual(a->ns->href, (const xmlChar *)ISM_NS);
+}
+
+/* A marking attribute of either profile: a label, not content. */
+static bool attr_is_marking(xmlAttrPtr a)
+{
+	return attr_is_ism(a) || tlp_attribute_is_marking(a);
 }
 
 /* Portions are found from their element in O(1): every element's _private points at its
@@ -235,6 +244,12 @@ static bool refuse(struct filter *f, const char *rule, unsigned line, const char
 static bool check_refuse_caveats(struct filter *f)
 {
 	const char *token = NULL;
+	/* TLP:RED is "for the eyes and ears of individual recipients only": a RED document never
+	 * crosses, not even as a shell with its RED parts withheld. */
+	if (f->tlp && f->doc.banner.level == classification_level(f->scheme, "RED"))
+		return refuse(f, "tlp.red", f->doc.banner.line,
+		              "the report is TLP:RED (individual recipients only, no further "
+		              "disclosure): it never crosses the gateway");
 	if (ism_marking_has_action(&f->doc.banner, f->req->policy, CAVEAT_REFUSE, &token))
 		return refuse(f, "caveat.refuse", f->doc.banner.line,
 		              "the banner carries %s, whose caveat rule is action: refuse", token);
@@ -308,7 +323,7 @@ static bool decide_outside(struct filter *f, xmlNodePtr n, bool *kept, int *deci
 			    !is_blank(c->content))
 				has_content = true;
 		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
-			if (!attr_is_ism(a))
+			if (!attr_is_marking(a))
 				has_content = true;
 		if (has_content) {
 			if (*decided_ok < 0) {
@@ -342,7 +357,7 @@ static bool decide_outside(struct filter *f, xmlNodePtr n, bool *kept, int *deci
 				xmlAttrPtr a = n->properties;
 				while (a != NULL) {
 					xmlAttrPtr next = a->next;
-					if (!attr_is_ism(a))
+					if (!attr_is_marking(a))
 						xmlRemoveProp(a);
 					a = next;
 				}
@@ -396,7 +411,8 @@ static bool redact_tree(struct filter *f, xmlNodePtr n)
 			continue; /* withheld: never redacted, never released */
 		char *loc = NULL;
 		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
-			if (attr_is_ism(a) && ism_attribute_is_marking(a->name))
+			if ((attr_is_ism(a) && ism_attribute_is_marking(a->name)) ||
+			    tlp_attribute_is_marking(a))
 				continue;
 			xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
 			if (v == NULL)
@@ -471,7 +487,10 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	f.redact_location = redact_location;
 	memset(&new_banner, 0, sizeof(new_banner));
 	f.scheme = classification_scheme_find(req->policy->profile);
-	if (f.scheme == NULL || strcmp(req->policy->profile, "ism") != 0) {
+	f.tlp = strcmp(req->policy->profile, "tlp") == 0;
+	f.source = policy_domain_find(req->policy, req->flow->from);
+	if (f.scheme == NULL || f.source == NULL ||
+	    (strcmp(req->policy->profile, "ism") != 0 && !f.tlp)) {
 		sluice_fail(&err, SLUICE_ERR_POLICY, "policy.profile", "profile %s is not supported",
 		            req->policy->profile);
 		set_outcome(&f, RELEASE_ERROR, &err);
@@ -490,7 +509,8 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		goto out;
 	}
 	(void)xml_strip_comments_and_pis(doc);
-	if (ism_document_read(doc, req->policy, &f.doc, &err) != SLUICE_OK) {
+	if ((f.tlp ? tlp_document_read(doc, req->policy, f.source, &f.doc, &err)
+	           : ism_document_read(doc, req->policy, &f.doc, &err)) != SLUICE_OK) {
 		set_outcome(&f, RELEASE_INVALID, &err);
 		goto out;
 	}
@@ -520,7 +540,10 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		if (f.removed[i])
 			f.doc.portions[i].node = NULL;
-	ism_remark(&f.doc, kept, nkept, req->policy, &new_banner, &out->banner);
+	if (f.tlp)
+		tlp_remark(&f.doc, kept, nkept, req->policy, f.source, &new_banner, &out->banner);
+	else
+		ism_remark(&f.doc, kept, nkept, req->policy, &new_banner, &out->banner);
 	have_banner_label = true;
 	char why[512];
 	if (!label_access_check(&new_banner, f.scheme, req->destination->clearance,

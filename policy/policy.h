@@ -32,7 +32,10 @@ struct policy_caveat {
 struct policy_domain {
 	char *name;
 	int clearance; /* level in the profile's classification scheme */
-	struct strset holds;
+	struct strset holds; /* with, for TLP, "tlp-org:O", "tlp-community:C", "tlp-client-of:O" */
+	char *organisation;  /* TLP membership (profile tlp): NULL when not declared */
+	struct strset communities;
+	struct strset clients_of;
 	unsigned line; /* of its name in the policy file */
 };
 

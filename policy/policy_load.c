@@ -333,15 +333,89 @@ static enum sluice_rc domain_holds(void *loader, const struct ynode *key,
 	(void)key;
 	if (rc != SLUICE_OK)
 		return rc;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(values[i], "tlp-", 4) == 0) {
+			free(values);
+			return fail_node(L, value, "policy.value",
+			                 "values starting with 'tlp-' are TLP membership: declare it with "
+			                 "'organisation', 'communities' and 'clients-of'");
+		}
 		(void)strset_add(&d->holds, values[i]);
+	}
 	free(values);
 	return SLUICE_OK;
+}
+
+/* TLP membership (docs/LABELS.md): the organisation a domain belongs to, the communities it
+ * shares with and the organisations it is a client of. Each is also held as a prefixed value,
+ * so that the TLP labels' categories (filters/tlp_profile.c) use the ordinary access check. */
+static void hold_prefixed(struct policy_domain *d, const char *prefix, const char *name)
+{
+	size_t n = strlen(prefix) + strlen(name) + 1;
+	char *v = xmalloc(n);
+	snprintf(v, n, "%s%s", prefix, name);
+	(void)strset_add(&d->holds, v);
+	free(v);
+}
+
+static enum sluice_rc domain_organisation(void *loader, const struct ynode *key,
+                                          const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	struct policy_domain *d = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_name(&L->doc, value, "'organisation'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	d->organisation = xstrdup(v);
+	hold_prefixed(d, "tlp-org:", v);
+	return SLUICE_OK;
+}
+
+static enum sluice_rc domain_name_list(struct loader *L, const struct ynode *value,
+                                       const char *what, struct strset *set,
+                                       struct policy_domain *d, const char *prefix)
+{
+	const char **values = NULL;
+	size_t n = 0;
+	enum sluice_rc rc = ynode_string_list(&L->doc, value, what, "a name", ynode_name, &values,
+	                                      &n);
+	if (rc != SLUICE_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		(void)strset_add(set, values[i]);
+		hold_prefixed(d, prefix, values[i]);
+	}
+	free(values);
+	return SLUICE_OK;
+}
+
+static enum sluice_rc domain_communities(void *loader, const struct ynode *key,
+                                         const struct ynode *value, void *ctx)
+{
+	struct policy_domain *d = ctx;
+	(void)key;
+	return domain_name_list(loader, value, "'communities'", &d->communities, d,
+	                        "tlp-community:");
+}
+
+static enum sluice_rc domain_clients_of(void *loader, const struct ynode *key,
+                                        const struct ynode *value, void *ctx)
+{
+	struct policy_domain *d = ctx;
+	(void)key;
+	return domain_name_list(loader, value, "'clients-of'", &d->clients_of, d,
+	                        "tlp-client-of:");
 }
 
 static const struct ymap_rule domain_rules[] = {
 	{ "clearance", true, domain_clearance },
 	{ "holds", false, domain_holds },
+	{ "organisation", false, domain_organisation },
+	{ "communities", false, domain_communities },
+	{ "clients-of", false, domain_clients_of },
 };
 
 /* ---- flows ---- */
@@ -782,11 +856,11 @@ static enum sluice_rc top_profile(void *loader, const struct ynode *key,
 	(void)ctx;
 	if (rc != SLUICE_OK)
 		return rc;
-	/* The label model knows more schemes than the loader supports yet. */
-	L->scheme = strcmp(v, "ism") == 0 ? classification_scheme_find(v) : NULL;
+	L->scheme = strcmp(v, "ism") == 0 || strcmp(v, "tlp") == 0 ? classification_scheme_find(v)
+	                                                           : NULL;
 	if (L->scheme == NULL)
-		return fail_node(L, value, "policy.value", "profile '%s' is not supported (supported: ism)",
-		                 yaml_show(v).s);
+		return fail_node(L, value, "policy.value",
+		                 "profile '%s' is not supported (supported: ism, tlp)", yaml_show(v).s);
 	L->p->profile = xstrdup(v);
 	return SLUICE_OK;
 }
@@ -1134,6 +1208,9 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->ndomains; i++) {
 		free(p->domains[i].name);
 		strset_free(&p->domains[i].holds);
+		free(p->domains[i].organisation);
+		strset_free(&p->domains[i].communities);
+		strset_free(&p->domains[i].clients_of);
 	}
 	free(p->domains);
 	for (size_t i = 0; i < p->nflows; i++)
