@@ -1,18 +1,24 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "policy.h"
+#include "policy_lint.h"
 #include "redact.h"
 #include "release.h"
 
 static const char usage[] =
-	"usage: sluice policy check POLICY\n"
+	"usage: sluice policy check [--strict] POLICY\n"
 	"\n"
-	"Lints a sharing policy: strict YAML (no unknown or duplicate keys, aliases or tags),\n"
-	"known domains and caveats, readable word lists, compilable patterns and schema.\n"
-	"Exit: 0 valid, 78 invalid (with file:line:column), 64 usage.\n";
+	"Lints a sharing policy. Errors (the policy cannot be used): strict YAML (no unknown or\n"
+	"duplicate keys, aliases or tags), known domains, caveats and classifications, readable\n"
+	"word lists, compilable patterns and schema. Warnings (legal, but probably not meant):\n"
+	"domains no flow reaches, caveats no domain can satisfy, regexes that can\n"
+	"backtrack catastrophically, absent or absurd limits; each with its line and a fix.\n"
+	"Exit: 0 valid (warnings allowed unless --strict), 78 invalid (with file:line:column),\n"
+	"64 usage.\n";
 
 static int policy_check(int argc, char **argv)
 {
@@ -20,8 +26,13 @@ static int policy_check(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	int strict = argc == 3 && strcmp(argv[1], "--strict") == 0;
+	if (strict) {
+		argc--;
+		argv++;
+	}
 	if (argc != 2 || argv[1][0] == '-')
-		return usage_error(usage, "policy check takes exactly one POLICY");
+		return usage_error(usage, "policy check takes [--strict] and exactly one POLICY");
 
 	struct sluice_error err;
 	struct policy *p = NULL;
@@ -36,11 +47,33 @@ static int policy_check(int argc, char **argv)
 		rc = release_schema_load(p->schema_path, &schema, &err);
 		release_schema_free(schema);
 	}
+	struct lint_finding *findings = NULL;
+	size_t nfindings = 0;
 	if (rc == SLUICE_OK) {
-		printf("%s: policy %s version %ld is valid: %zu domains, %zu flows, %zu caveats\n"
+		policy_lint(p, &findings, &nfindings);
+		for (size_t i = 0; i < nfindings; i++) {
+			char at[32] = "";
+			if (findings[i].line > 0)
+				snprintf(at, sizeof(at), ":%u", findings[i].line);
+			fprintf(stderr, "%s%s: %s: %s [%s]\n    fix: %s\n", argv[1], at,
+			        strict ? "error" : "warning", findings[i].message, findings[i].rule,
+			        findings[i].fix);
+		}
+		free(findings);
+	}
+	if (rc == SLUICE_OK && strict && nfindings > 0) {
+		fprintf(stderr, "sluice policy check: %zu warning%s, refused by --strict\n", nfindings,
+		        nfindings == 1 ? "" : "s");
+		policy_free(p);
+		return 78;
+	}
+	if (rc == SLUICE_OK) {
+		printf("%s: policy %s version %ld is valid (%zu warning%s): %zu domains, %zu flows, "
+		       "%zu caveats\n"
 		       "  sha256 %s (the policy file)\n"
 		       "  bundle_sha256 %s (the policy, its word lists and schema)\n",
-		       argv[1], p->id, p->version, p->ndomains, p->nflows, p->ncaveats,
+		       argv[1], p->id, p->version, nfindings, nfindings == 1 ? "" : "s", p->ndomains,
+		       p->nflows, p->ncaveats,
 		       p->sha256_hex, p->bundle_sha256_hex);
 	} else {
 		if (err.file[0] == '\0')

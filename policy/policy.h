@@ -86,6 +86,7 @@ struct policy {
 	char *schema_written; /* as written in the policy, or NULL */
 	char schema_sha256_hex[65];
 	struct policy_limits limits;
+	unsigned limits_line; /* of `limits:` in the policy file, 0 when absent (defaults) */
 	struct policy_caveat *caveats;
 	size_t ncaveats;
 	struct policy_domain *domains;

@@ -914,10 +914,10 @@ static enum sluice_rc top_limits(void *loader, const struct ynode *key,
 	struct loader *L = loader;
 	enum sluice_rc rc = ynode_need_mapping(&L->doc, value, "'limits'");
 
-	(void)key;
 	(void)ctx;
 	if (rc != SLUICE_OK)
 		return rc;
+	L->p->limits_line = key->line;
 	return ymap_walk(&L->doc, value, "'limits'", limits_rules,
 	                 sizeof(limits_rules) / sizeof(limits_rules[0]), L, &L->p->limits);
 }
