@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: sluice policy check [--strict] POLICY\n"
+	"       sluice policy bundle | sign | verify ...  (sluice policy bundle --help)\n"
 	"\n"
 	"Lints a sharing policy. Errors (the policy cannot be used): strict YAML (no unknown or\n"
 	"duplicate keys, aliases or tags), known domains, caveats and classifications, readable\n"
@@ -88,6 +89,9 @@ int cmd_policy(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return policy_check(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "bundle") == 0 || strcmp(argv[1], "sign") == 0 ||
+	                  strcmp(argv[1], "verify") == 0))
+		return cmd_policy_bundle(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return 0;

@@ -9,6 +9,7 @@ int cmd_release(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_policy_bundle(int argc, char **argv); /* policy bundle | sign | verify */
 int cmd_keygen(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
 
