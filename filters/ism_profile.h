@@ -13,12 +13,11 @@
 
 #include <libxml/tree.h>
 
+#include "ism_marking.h"
 #include "label.h"
 #include "policy.h"
 #include "sluice_error.h"
 #include "strset.h"
-
-#define ISM_NS "urn:us:gov:ic:ism"
 
 /* The IC-ISM attributes whose space-separated tokens Sluice interprets. */
 enum ism_token_attr {
@@ -71,13 +70,9 @@ bool ism_marking_has_action(const struct ism_marking *m, const struct policy *po
  * attributes: classification = highest, dissemination controls, SCI and other controls =
  * union, releasableTo = intersection (REL only when every classified contributor carried an
  * explicit releasableTo and the intersection is not empty; never with NF). `banner_out`
- * receives the recomputed label; `summary` a short marking string such as
- * "C//REL TO USA, FRA". */
+ * receives the recomputed label; `summary` the new banner's portion mark without parentheses
+ * (filters/ism_marking.h, ISM_MARK_SHORT), such as "C//REL TO USA, FRA". */
 void ism_remark(struct ism_document *d, const struct ism_marking *const *kept, size_t nkept,
                 const struct policy *pol, struct label *banner_out, char **summary);
-
-/* Whether `name` (no prefix) is an ism attribute holding a marking (not e.g. createDate),
- * so that redaction leaves it alone. */
-bool ism_attribute_is_marking(const xmlChar *name);
 
 #endif

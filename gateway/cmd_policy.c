@@ -5,12 +5,15 @@
 
 #include "commands.h"
 #include "policy.h"
+#include "policy_dryrun.h"
 #include "policy_lint.h"
 #include "redact.h"
 #include "release.h"
 
 static const char usage[] =
 	"usage: sluice policy check [--strict] POLICY\n"
+	"       sluice policy test POLICY CASES  (sluice policy test --help)\n"
+	"       sluice policy explain --policy P --from SRC --to DST [--json] REPORT\n"
 	"       sluice policy bundle | sign | verify ...  (sluice policy bundle --help)\n"
 	"\n"
 	"Lints a sharing policy. Errors (the policy cannot be used): strict YAML (no unknown or\n"
@@ -92,6 +95,10 @@ int cmd_policy(int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "bundle") == 0 || strcmp(argv[1], "sign") == 0 ||
 	                  strcmp(argv[1], "verify") == 0))
 		return cmd_policy_bundle(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "test") == 0)
+		return cmd_policy_test(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
+		return cmd_policy_explain(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return 0;

@@ -12,6 +12,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_policy_bundle(int argc, char **argv); /* policy bundle | sign | verify */
 int cmd_keygen(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
+int cmd_label(int argc, char **argv);
 
 /* Prints "sluice: MESSAGE" and the usage hint to stderr; returns 64. */
 int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -189,7 +189,17 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	rc = audit_path_writable(audit_path, err);
 	if (rc != SLUICE_OK)
 		return rc;
-	rc = policy_load(policy_path, &ctx->policy, err);
+	rc = release_context_load_policy(ctx, policy_path, err);
+	if (rc != SLUICE_OK)
+		audit_setup_error(ctx, from, to, report_path, receipt_path, err);
+	return rc;
+}
+
+enum sluice_rc release_context_load_policy(struct release_context *ctx, const char *policy_path,
+                                           struct sluice_error *err)
+{
+	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
+	enum sluice_rc rc = policy_load(policy_path, &ctx->policy, err);
 	if (rc == SLUICE_OK) {
 		ctx->redactors = xcalloc(ctx->policy->nflows ? ctx->policy->nflows : 1,
 		                         sizeof(*ctx->redactors));
@@ -198,11 +208,8 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	}
 	if (rc == SLUICE_OK && ctx->policy->schema_path != NULL)
 		rc = release_schema_load(ctx->policy->schema_path, &ctx->schema, err);
-	if (rc != SLUICE_OK) {
-		if (err->file[0] == '\0')
-			snprintf(err->file, sizeof(err->file), "%s", policy_path);
-		audit_setup_error(ctx, from, to, report_path, receipt_path, err);
-	}
+	if (rc != SLUICE_OK && err->file[0] == '\0')
+		snprintf(err->file, sizeof(err->file), "%s", policy_path);
 	return rc;
 }
 
@@ -235,6 +242,35 @@ static void purge_child_secrets(void *arg)
 static size_t flow_index(const struct policy *p, const struct policy_flow *f)
 {
 	return (size_t)(f - p->flows);
+}
+
+enum sluice_rc release_decide(const struct release_context *ctx, const char *from, const char *to,
+                              const uint8_t *report, size_t len, filter_purge_fn purge,
+                              void *purge_arg, struct release_result *result)
+{
+	const struct policy *pol = ctx->policy;
+	const struct policy_domain *src = policy_domain_find(pol, from);
+	const struct policy_domain *dst = policy_domain_find(pol, to);
+	const struct policy_flow *flow = (src && dst) ? policy_flow_find(pol, from, to) : NULL;
+
+	release_result_free(result);
+	release_result_init(result);
+	if (flow == NULL) {
+		result->decision = RELEASE_REFUSED;
+		if (src == NULL || dst == NULL)
+			sluice_fail(&result->error, SLUICE_ERR_REFUSED, "policy.no-flow",
+			            "no flow from %s to %s: %s is not a domain of policy %s (default deny)",
+			            from, to, src == NULL ? from : to, pol->id);
+		else
+			sluice_fail(&result->error, SLUICE_ERR_REFUSED, "policy.no-flow",
+			            "no flow from %s to %s in policy %s version %ld (default deny)", from,
+			            to, pol->id, pol->version);
+		return SLUICE_ERR_REFUSED;
+	}
+	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
+	                               ctx->schema };
+	filter_run(&req, report, len, purge, purge_arg, result);
+	return release_decision_rc(result->decision);
 }
 
 static enum sluice_rc write_output(const char *out_path, const uint8_t *p, size_t len,
@@ -283,27 +319,7 @@ enum sluice_rc release_one(struct release_context *ctx, const char *from, const 
 		goto decided;
 	}
 	sha256_hex(report, len, rec.input_sha256);
-
-	const struct policy_domain *src = policy_domain_find(pol, from);
-	const struct policy_domain *dst = policy_domain_find(pol, to);
-	const struct policy_flow *flow = (src && dst) ? policy_flow_find(pol, from, to) : NULL;
-	if (flow == NULL) {
-		result.decision = RELEASE_REFUSED;
-		if (src == NULL || dst == NULL)
-			sluice_fail(&result.error, SLUICE_ERR_REFUSED, "policy.no-flow",
-			            "no flow from %s to %s: %s is not a domain of policy %s (default deny)",
-			            from, to, src == NULL ? from : to, pol->id);
-		else
-			sluice_fail(&result.error, SLUICE_ERR_REFUSED, "policy.no-flow",
-			            "no flow from %s to %s in policy %s version %ld (default deny)", from,
-			            to, pol->id, pol->version);
-		decision_rc = SLUICE_ERR_REFUSED;
-		goto decided;
-	}
-	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
-	                               ctx->schema };
-	filter_run(&req, report, len, purge_child_secrets, ctx, &result);
-	decision_rc = release_decision_rc(result.decision);
+	decision_rc = release_decide(ctx, from, to, report, len, purge_child_secrets, ctx, &result);
 
 decided:
 	transfer_record_set_result(&rec, &result);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "auditlog.h"
+#include "filter_child.h"
 #include "policy.h"
 #include "redact.h"
 #include "sluice_error.h"
@@ -39,6 +40,13 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
                                     const char *from, const char *to, const char *report_path,
                                     const char *receipt_path, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+/* What release_context_open does after the key and the audit-log check: loads the policy at
+ * `policy_path` into `ctx` (zeroed, or as release_context_open leaves it) and compiles its
+ * redactors and schema; on failure err->file names the policy. No key and no audit log are
+ * involved: `sluice policy test` and `sluice policy explain` use it alone, then
+ * release_context_close. */
+enum sluice_rc release_context_load_policy(struct release_context *ctx, const char *policy_path,
+                                           struct sluice_error *err) SLUICE_MUST_CHECK;
 /* Writes the closing checkpoint and frees everything. */
 enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
@@ -58,6 +66,16 @@ struct release_summary {
 	char rule[64];         /* why, when not released */
 	char transfer_id[40];
 };
+
+/* The decision on one report already in memory, and nothing after it: the flow lookup (no
+ * flow: refused, rule "policy.no-flow", default deny, and the filter is not started), then the
+ * sandboxed filter (filter_run; `purge`, when not NULL, runs in the child before its sandbox).
+ * `result` must have been initialised (release_result_init); it is replaced. Nothing is signed,
+ * logged or written. Returns the rc of the decision (SLUICE_OK when released). Shared by
+ * release_one and the dry runs `sluice policy test` and `sluice policy explain`. */
+enum sluice_rc release_decide(const struct release_context *ctx, const char *from, const char *to,
+                              const uint8_t *report, size_t len, filter_purge_fn purge,
+                              void *purge_arg, struct release_result *result) SLUICE_MUST_CHECK;
 
 /* Releases one report. `out_path` NULL means stdout; `receipt_path` NULL means no receipt
  * file. Returns the rc whose exit code SPEC section 5 gives; `err` explains anything but a

@@ -3,7 +3,9 @@
  *
  * SECURITY: this process is the trusted side. It reads the policy, the signing key and the
  * audit log, and report bytes only to hash them; report bytes are parsed exclusively by the
- * sandboxed filter child (gateway/filter_child.c), forked per report.
+ * sandboxed filter child (gateway/filter_child.c), forked per report. The exception is
+ * `label show/check` (cmd_label.c), which hold no key, policy or log: they parse the one file
+ * they are given here, through the hardened XML intake.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,9 +23,10 @@ static const char usage[] =
 	"  release   decide, redact, re-mark, sign and log one report (or a --batch folder)\n"
 	"  verify    check a receipt's signature and the report it names\n"
 	"  audit     verify the audit log (audit verify)\n"
-	"  policy    lint a sharing policy (policy check)\n"
+	"  policy    check, test, explain, bundle, sign and verify sharing policies\n"
 	"  keygen    make an Ed25519 signing key pair\n"
 	"  certs     make a development PKI (certs init-dev)\n"
+	"  label     show IC-ISM or STANAG 4774 markings, check a clearance (label show, check)\n"
 	"\n"
 	"Each command has --help. Exit codes: 0 released/ok, 1 refused or not verified, 64 usage,\n"
 	"65 invalid report, 70 internal error, 74 I/O error, 78 invalid policy or configuration.\n";
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "release", cmd_release }, { "verify", cmd_verify }, { "audit", cmd_audit },
 		{ "policy", cmd_policy },   { "keygen", cmd_keygen }, { "certs", cmd_certs },
+		{ "label", cmd_label },
 	};
 
 	if (argc < 2)

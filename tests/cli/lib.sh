@@ -65,6 +65,19 @@ sl() {
 	"$SLUICE" "$@" >"$W/sl.out" 2>"$W/sl.err" || RC=$?
 }
 
+# expect WANT DESCRIPTION ARGS...: runs sluice ARGS (see sl) and checks its exit code.
+expect() {
+	local want=$1 desc=$2
+	shift 2
+	sl "$@"
+	if [ "$RC" = "$want" ]; then
+		ok "$desc: exit $RC"
+	else
+		not_ok "$desc: exit $RC, expected $want"
+		sed -n '1,3s/^/#   stderr: /p' "$W/sl.err"
+	fi
+}
+
 # receipt_field RECEIPT JQ_EXPR: prints the value, or nothing when the receipt is missing/bad.
 receipt_field() {
 	jq -r "$2" "$1" 2>/dev/null
