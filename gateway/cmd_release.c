@@ -22,8 +22,11 @@ static const char usage[] =
 	"With --batch, every regular file of INDIR is released to OUTDIR/NAME with\n"
 	"OUTDIR/NAME.receipt, one audit record each, and a summary line per report on stdout;\n"
 	"the exit code is then 0 when every report was handled, whatever each decision.\n"
-	"Exit: 0 released, 1 refused, 64 usage, 65 invalid report, 70 internal, 74 I/O,\n"
-	"78 invalid policy.\n";
+	"With --admins DIR --required N, --policy names a signed policy bundle (sluice policy\n"
+	"bundle) that N distinct administrators whose keys (*.pub) are in DIR must have signed;\n"
+	"otherwise nothing is released, and the refusal is audited and receipted.\n"
+	"Exit: 0 released, 1 refused (or a bundle without enough signatures), 64 usage,\n"
+	"65 invalid report, 70 internal, 74 I/O, 78 invalid policy.\n";
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -98,10 +101,12 @@ int cmd_release(int argc, char **argv)
 		{ "audit", required_argument, NULL, 'a' },  { "output", required_argument, NULL, 'o' },
 		{ "receipt", required_argument, NULL, 'r' }, { "batch", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'O' },    { "help", no_argument, NULL, 'h' },
+		{ "admins", required_argument, NULL, 'A' }, { "required", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = NULL, *from = NULL, *to = NULL, *key = NULL, *audit = NULL;
-	const char *out = NULL, *receipt = NULL, *batch = NULL, *outdir = NULL;
+	const char *out = NULL, *receipt = NULL, *batch = NULL, *outdir = NULL, *admins = NULL;
+	unsigned required = 0;
 	int c;
 
 	optind = 1;
@@ -117,6 +122,15 @@ int cmd_release(int argc, char **argv)
 		case 'r': receipt = optarg; break;
 		case 'b': batch = optarg; break;
 		case 'O': outdir = optarg; break;
+		case 'A': admins = optarg; break;
+		case 'N': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 32)
+				return usage_error(usage, "--required takes a number from 1 to 32");
+			required = (unsigned)n;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return 0;
 		default:
 			return usage_error(usage, "unknown or incomplete option '%s'",
@@ -125,6 +139,8 @@ int cmd_release(int argc, char **argv)
 	}
 	if (!policy || !from || !to || !key || !audit)
 		return usage_error(usage, "--policy, --from, --to, --key and --audit are required");
+	if ((admins == NULL) != (required == 0))
+		return usage_error(usage, "--admins and --required go together");
 	if (batch != NULL) {
 		if (outdir == NULL || optind != argc || out || receipt)
 			return usage_error(usage, "--batch takes --out OUTDIR and no REPORT, -o or "
@@ -147,6 +163,11 @@ int cmd_release(int argc, char **argv)
 	struct release_context ctx;
 	struct sluice_error err;
 	sluice_error_clear(&err);
+	memset(&ctx, 0, sizeof(ctx));
+	if (admins != NULL) {
+		snprintf(ctx.admins_dir, sizeof(ctx.admins_dir), "%s", admins);
+		ctx.required_signatures = required;
+	}
 	enum sluice_rc rc = release_context_open(&ctx, policy, key, audit, from, to,
 	                                         batch ? NULL : argv[optind], receipt_path, &err);
 	if (rc != SLUICE_OK) {

@@ -1,10 +1,14 @@
 #include "policy_bundle.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -437,4 +441,72 @@ enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *a
 	}
 	free(admins);
 	return rc;
+}
+
+/* mkdir -p of the folders of `rel` below `dir`, 0700. */
+static int make_parents(const char *dir, const char *rel)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	for (char *p = path + strlen(dir) + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return 0;
+}
+
+enum sluice_rc policy_bundle_unpack(const struct policy_bundle *b, char *dir, size_t dirlen,
+                                    char *policy_path, size_t pathlen, struct sluice_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n = snprintf(dir, dirlen, "%s/sluice-policy.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (n < 0 || (size_t)n >= dirlen || mkdtemp(dir) == NULL)
+		return sluice_fail(err, SLUICE_ERR_IO, "bundle.unpack",
+		                   "cannot make a private folder to unpack the policy bundle: %s",
+		                   strerror(errno));
+	for (size_t i = 0; i < b->nfiles; i++) {
+		char path[4096];
+		n = snprintf(path, sizeof(path), "%s/%s", dir, b->files[i].path);
+		int fd = -1;
+		if (n > 0 && (size_t)n < sizeof(path) && make_parents(dir, b->files[i].path) == 0)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int ok = fd >= 0 && fd_write_all(fd, b->files[i].data, b->files[i].len) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (!ok) {
+			int e = errno;
+			policy_bundle_unpacked_remove(b, dir);
+			return sluice_fail(err, SLUICE_ERR_IO, "bundle.unpack",
+			                   "cannot unpack '%s' of the policy bundle: %s", b->files[i].path,
+			                   strerror(e));
+		}
+	}
+	n = snprintf(policy_path, pathlen, "%s/%s", dir, b->files[0].path);
+	if (n < 0 || (size_t)n >= pathlen) {
+		policy_bundle_unpacked_remove(b, dir);
+		return sluice_fail(err, SLUICE_ERR_IO, "bundle.unpack", "path too long");
+	}
+	return SLUICE_OK;
+}
+
+void policy_bundle_unpacked_remove(const struct policy_bundle *b, const char *dir)
+{
+	char path[4096];
+	for (size_t i = 0; i < b->nfiles; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, b->files[i].path) >= (int)sizeof(path))
+			continue;
+		(void)unlink(path);
+		/* and the folders it made, deepest first; rmdir leaves non-empty ones */
+		for (char *slash = strrchr(path, '/'); slash != NULL && slash > path + strlen(dir);
+		     slash = strrchr(path, '/')) {
+			*slash = '\0';
+			(void)rmdir(path);
+		}
+	}
+	(void)rmdir(dir);
 }

@@ -82,6 +82,16 @@ enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *a
                                     unsigned required, char *report, size_t reportlen,
                                     struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* Writes the bundle's files into a new private folder (mkdtemp under $TMPDIR or /tmp, 0700;
+ * files 0600, never through links) so that policy_load can read them: *dir gets the folder,
+ * *policy_path the policy file in it. Call policy_bundle_unpacked_remove when loaded. Only a
+ * verified bundle should be unpacked: its paths were checked by policy_bundle_parse. */
+enum sluice_rc policy_bundle_unpack(const struct policy_bundle *b, char *dir, size_t dirlen,
+                                    char *policy_path, size_t pathlen, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+/* Removes what policy_bundle_unpack wrote, and the folder. */
+void policy_bundle_unpacked_remove(const struct policy_bundle *b, const char *dir);
+
 void policy_bundle_free(struct policy_bundle *b);
 
 #endif

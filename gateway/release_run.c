@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "filter_child.h"
 #include "keys.h"
+#include "policy_bundle.h"
 #include "receipt.h"
 #include "release.h"
 
@@ -179,8 +180,13 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
                                     const char *receipt_path, struct sluice_error *err)
 {
 	enum sluice_rc rc;
+	char admins[sizeof(ctx->admins_dir)];
+	unsigned required = ctx->required_signatures;
 
+	snprintf(admins, sizeof(admins), "%s", ctx->admins_dir);
 	memset(ctx, 0, sizeof(*ctx));
+	snprintf(ctx->admins_dir, sizeof(ctx->admins_dir), "%s", admins);
+	ctx->required_signatures = required;
 	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
 	rc = key_load_private(key_path, &ctx->key, err);
 	if (rc != SLUICE_OK)
@@ -195,11 +201,49 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	return rc;
 }
 
+/* The two-person rule: the bundle at `path` must carry enough valid signatures of trusted
+ * administrators; then it is unpacked into a private folder for policy_load. */
+static enum sluice_rc open_signed_bundle(const struct release_context *ctx, const char *path,
+                                         struct policy_bundle *b, char *dir, size_t dirlen,
+                                         char *policy_file, size_t filelen,
+                                         struct sluice_error *err)
+{
+	uint8_t *data;
+	size_t len;
+	enum sluice_rc rc = file_read_bounded(path, POLICY_BUNDLE_MAX_BYTES, SLUICE_ERR_POLICY,
+	                                      &data, &len, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	rc = policy_bundle_parse(data, len, b, err);
+	free(data);
+	if (rc == SLUICE_OK)
+		rc = policy_bundle_verify(b, ctx->admins_dir, ctx->required_signatures, NULL, 0, err);
+	if (rc == SLUICE_OK)
+		rc = policy_bundle_unpack(b, dir, dirlen, policy_file, filelen, err);
+	if (rc != SLUICE_OK)
+		policy_bundle_free(b);
+	return rc;
+}
+
 enum sluice_rc release_context_load_policy(struct release_context *ctx, const char *policy_path,
                                            struct sluice_error *err)
 {
 	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
-	enum sluice_rc rc = policy_load(policy_path, &ctx->policy, err);
+	struct policy_bundle bundle;
+	char unpacked[1024] = "", policy_file[1536];
+	const char *load_path = policy_path;
+	if (ctx->admins_dir[0] != '\0') {
+		enum sluice_rc brc = open_signed_bundle(ctx, policy_path, &bundle, unpacked,
+		                                        sizeof(unpacked), policy_file,
+		                                        sizeof(policy_file), err);
+		if (brc != SLUICE_OK) {
+			if (err->file[0] == '\0')
+				snprintf(err->file, sizeof(err->file), "%s", policy_path);
+			return brc;
+		}
+		load_path = policy_file;
+	}
+	enum sluice_rc rc = policy_load(load_path, &ctx->policy, err);
 	if (rc == SLUICE_OK) {
 		ctx->redactors = xcalloc(ctx->policy->nflows ? ctx->policy->nflows : 1,
 		                         sizeof(*ctx->redactors));
@@ -208,6 +252,11 @@ enum sluice_rc release_context_load_policy(struct release_context *ctx, const ch
 	}
 	if (rc == SLUICE_OK && ctx->policy->schema_path != NULL)
 		rc = release_schema_load(ctx->policy->schema_path, &ctx->schema, err);
+	if (unpacked[0] != '\0') {
+		/* Everything is in memory now; the unpacked files go. */
+		policy_bundle_unpacked_remove(&bundle, unpacked);
+		policy_bundle_free(&bundle);
+	}
 	if (rc != SLUICE_OK && err->file[0] == '\0')
 		snprintf(err->file, sizeof(err->file), "%s", policy_path);
 	return rc;

@@ -29,12 +29,18 @@ struct release_context {
 	struct auditlog *audit;         /* opened (and locked) at the first record, see below */
 	char audit_path[1024];
 	char policy_path[1024];
+	/* Set before loading: the policy must be a signed bundle (gateway/policy_bundle.h) that
+	 * `required_signatures` distinct administrators of `admins_dir` signed. "" : a plain file. */
+	char admins_dir[1024];
+	unsigned required_signatures;
 };
 
 /* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and
  * schema). A policy that fails to load is still audited (decision "error") and, when
  * `receipt_path` is given, receipted with the digest of `report_path` (either may be NULL),
- * before this returns SLUICE_ERR_POLICY. */
+ * before this returns SLUICE_ERR_POLICY, or SLUICE_ERR_VERIFY for a bundle without enough
+ * valid signatures. `ctx->admins_dir` and `ctx->required_signatures`, set by the caller
+ * before (ctx otherwise zeroed), are kept. */
 enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
                                     const char *key_path, const char *audit_path,
                                     const char *from, const char *to, const char *report_path,

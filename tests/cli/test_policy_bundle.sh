@@ -3,7 +3,8 @@
 # lists; sign adds one signature per administrator key; verify passes only with N distinct
 # trusted administrators, and names what is missing for: no signature, one signature, the same
 # administrator twice, an untrusted key, a tampered file, a tampered version, a stripped
-# signature; malformed bundles and unsafe paths are refused.
+# signature; malformed bundles and unsafe paths are refused; `sluice release --admins DIR
+# --required N` releases only under a bundle N administrators signed, and audits the refusals.
 # Usage: bash test_policy_bundle.sh PATH/TO/sluice
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -84,6 +85,35 @@ sed "s|lists/sources-and-methods.txt|$EX/lists/sources-and-methods.txt|" "$EX/po
 cp "$EX/lists/operations.txt" "$W/abs/lists/"
 sl policy bundle "$W/abs/policy.yaml" -o "$W/abs.json"
 check "a policy naming a list by absolute path cannot be bundled, 78 (got $RC)" [ "$RC" = 78 ] && grep -q 'bundle.path' "$W/sl.err"
+# sluice release with --admins/--required loads only a bundle enough administrators signed
+make_keys "$W" gw
+mkdir -p "$W/tmp"
+R1=$EX/reports/01-intel-to-police-plain.xml
+rel() { # rel BUNDLE OUT: release R1 under the two-person rule
+	TMPDIR=$W/tmp sl release --policy "$1" --admins "$W/admins" --required 2 --from intel \
+		--to police --key "$W/gw.key" --audit "$W/audit.log" -o "$W/$2.xml" "$R1"
+}
+rel "$B" ok
+check "release under a bundle alice and bob signed: released (got $RC)" [ "$RC" = 0 ]
+check "... its receipt names the policy in the bundle" [ "$(jq -r '.record.policy.id + " " + (.record.policy.version|tostring)' "$W/ok.xml.receipt")" = "fusion-cell 3" ]
+check "... with the same bundle digest as the bundle's" [ "$(jq -r .record.policy.bundle_sha256 "$W/ok.xml.receipt")" = "$(jq -r .bundle_sha256 "$B")" ]
+check "... and the unpacked policy files are gone" [ -z "$(ls -A "$W/tmp")" ]
+rel "$W/one-plus-mallory.json" one
+check "release under a bundle one administrator signed: refused, 1 (got $RC)" [ "$RC" = 1 ]
+check "... nothing released" absent "$W/one.xml"
+check "... the refusal receipted with rule bundle.signatures" [ "$(jq -r '.record.decision + " " + .record.reason.rule' "$W/one.xml.receipt")" = "error bundle.signatures" ]
+check "... and audited" [ "$(tail -n 2 "$W/audit.log" | jq -rs '[.[] | select(.type == "transfer") | .record.reason.rule] | last')" = bundle.signatures ]
+rel "$W/t2.json" tampered
+check "release under a tampered bundle: refused (got $RC)" [ "$RC" = 1 ] && absent "$W/tampered.xml"
+rel "$W/t5.json" resigned
+check "release under a tampered bundle re-signed by one administrator: refused (got $RC)" [ "$RC" = 1 ]
+rel "$EX/policy.yaml" plain
+check "release with --admins and a plain policy file: refused as a malformed bundle, 78 (got $RC)" [ "$RC" = 78 ] && absent "$W/plain.xml"
+check "every refusal is in the audit log, which verifies" "$SLUICE" audit verify --pub "$W/gw.pub" "$W/audit.log"
+check "no unpacked files left behind" [ -z "$(ls -A "$W/tmp")" ]
+sl release --policy "$B" --admins "$W/admins" --from intel --to police --key "$W/gw.key" --audit "$W/audit.log" "$R1"
+check "--admins without --required is a usage error (got $RC)" [ "$RC" = 64 ]
+
 sl policy verify --admins "$W/nowhere" --required 2 "$B"
 check "a missing administrators' folder is an I/O error, 74 (got $RC)" [ "$RC" = 74 ]
 sl policy verify --admins "$W/admins" --required 0 "$B"
