@@ -43,6 +43,21 @@ void transfer_record_init(struct transfer_record *r)
 		SLUICE_BUG("cannot format the current time");
 }
 
+void transfer_record_set_signers(struct transfer_record *r, char *const *key_ids, size_t n)
+{
+	for (size_t i = 0; i < r->npolicy_signers; i++)
+		free(r->policy_signers[i]);
+	free(r->policy_signers);
+	r->policy_signers = NULL;
+	r->npolicy_signers = 0;
+	if (n == 0)
+		return;
+	r->policy_signers = xcalloc(n, sizeof(*r->policy_signers));
+	for (size_t i = 0; i < n; i++)
+		r->policy_signers[i] = xstrdup(key_ids[i]);
+	r->npolicy_signers = n;
+}
+
 void transfer_record_free(struct transfer_record *r)
 {
 	if (r == NULL)
@@ -50,6 +65,7 @@ void transfer_record_free(struct transfer_record *r)
 	free(r->from);
 	free(r->to);
 	free(r->policy_id);
+	transfer_record_set_signers(r, NULL, 0);
 	free(r->decision);
 	free(r->reason_rule);
 	free(r->reason);
@@ -118,6 +134,13 @@ json_t *transfer_record_to_json(const struct transfer_record *r)
 		goto fail;
 	if (ok && r->policy_bundle_sha256[0] != '\0')
 		ok = put(policy, "bundle_sha256", json_string(r->policy_bundle_sha256));
+	if (ok && r->npolicy_signers > 0) {
+		json_t *signers = json_array();
+		for (size_t i = 0; ok && i < r->npolicy_signers; i++)
+			ok = signers != NULL &&
+			     json_array_append_new(signers, json_string(r->policy_signers[i])) == 0;
+		ok = ok && put(policy, "signers", signers);
+	}
 	if (!ok)
 		goto fail;
 	ok = put(o, "policy", policy);
@@ -299,7 +322,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 		"transfer_id", "time", "from", "to", "policy", "input_sha256", "output_sha256",
 		"decision", "reason", "banner", "removals", "redactions", NULL};
 	static const char *const policy_members[] = {"id", "version", "sha256", "bundle_sha256",
-	                                             NULL};
+	                                             "signers", NULL};
 	static const char *const reason_members[] = {"rule", "message", "line", NULL};
 	static const char *const removal_members[] = {"location", "line", "rule", NULL};
 	static const char *const redaction_members[] = {"location", "rule", "count", NULL};
@@ -335,6 +358,14 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	if (json_object_get(v, "bundle_sha256") != NULL &&
 	    !is_digest(json_object_get(v, "bundle_sha256")))
 		return FORM_FAIL("\"policy\" member \"bundle_sha256\" is not a hex SHA-256");
+	e = json_object_get(v, "signers");
+	if (e != NULL) {
+		if (!json_is_array(e) || json_array_size(e) == 0 || json_array_size(e) > 32)
+			return FORM_FAIL("\"policy\" member \"signers\" is not 1 to 32 key ids");
+		for (i = 0; i < json_array_size(e); i++)
+			if (!is_digest(json_array_get(e, i)))
+				return FORM_FAIL("\"policy\" signer %zu is not a key id (64 hex)", i);
+	}
 
 	if (!is_digest(json_object_get(rec, "input_sha256")))
 		return FORM_FAIL("\"input_sha256\" is missing or not a hex SHA-256");

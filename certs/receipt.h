@@ -42,6 +42,9 @@ struct transfer_record {
 	long policy_version;
 	char policy_sha256[SHA256_HEX_LEN];
 	char policy_bundle_sha256[SHA256_HEX_LEN]; /* policy + word lists + schema; "" if none */
+	char **policy_signers;  /* administrators' key ids that approved the policy (a signed
+	                           bundle), sorted; none for a plain policy file */
+	size_t npolicy_signers;
 	char input_sha256[SHA256_HEX_LEN];
 	char output_sha256[SHA256_HEX_LEN]; /* "" unless released */
 	char *decision;        /* "released" | "refused" | "invalid" | "error" */
@@ -62,6 +65,8 @@ void transfer_record_add_removal(struct transfer_record *r, const char *location
                                  unsigned line, const char *rule);
 void transfer_record_add_redaction(struct transfer_record *r, const char *location,
                                    const char *rule, unsigned count);
+/* Sets the policy's approving administrators (copies; replaces any). */
+void transfer_record_set_signers(struct transfer_record *r, char *const *key_ids, size_t n);
 /* The record as a JSON object (fields named as in SPEC section 6; see docs/OVERSIGHT.md). */
 json_t *transfer_record_to_json(const struct transfer_record *r);
 

@@ -380,9 +380,38 @@ static void appendf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+static enum sluice_rc verify(const struct policy_bundle *b, const char *admins_dir,
+                             unsigned required, char *report, size_t reportlen, char ***signers,
+                             size_t *nsigners, struct sluice_error *err);
+
 enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *admins_dir,
                                     unsigned required, char *report, size_t reportlen,
                                     struct sluice_error *err)
+{
+	return verify(b, admins_dir, required, report, reportlen, NULL, NULL, err);
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum sluice_rc policy_bundle_verify_signers(const struct policy_bundle *b,
+                                            const char *admins_dir, unsigned required,
+                                            char ***signers, size_t *nsigners,
+                                            struct sluice_error *err)
+{
+	*signers = NULL;
+	*nsigners = 0;
+	enum sluice_rc rc = verify(b, admins_dir, required, NULL, 0, signers, nsigners, err);
+	if (rc == SLUICE_OK && *nsigners > 1)
+		qsort(*signers, *nsigners, sizeof(**signers), by_string);
+	return rc;
+}
+
+static enum sluice_rc verify(const struct policy_bundle *b, const char *admins_dir,
+                             unsigned required, char *report, size_t reportlen, char ***signers,
+                             size_t *nsigners, struct sluice_error *err)
 {
 	struct admin *admins;
 	size_t nadmins;
@@ -421,6 +450,10 @@ enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *a
 		} else {
 			counted[a] = true;
 			good++;
+			if (signers != NULL) {
+				*signers = xrealloc(*signers, (*nsigners + 1) * sizeof(**signers));
+				(*signers)[(*nsigners)++] = xstrdup(s->key_id);
+			}
 			appendf(report, reportlen, "  signature %zu: by %s (key %.16s), valid\n", i + 1,
 			        admins[a].name, s->key_id);
 			appendf(who, sizeof(who), "%s%s", who[0] ? ", " : "", admins[a].name);
@@ -433,6 +466,13 @@ enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *a
 		                 "repeated)", b->policy_id, b->policy_version, good, good == 1 ? "" : "s",
 		                 good ? " (" : "", who, good ? ")" : "", required, untrusted, invalid,
 		                 repeated);
+	if (rc != SLUICE_OK && signers != NULL) {
+		for (size_t i = 0; i < *nsigners; i++)
+			free((*signers)[i]);
+		free(*signers);
+		*signers = NULL;
+		*nsigners = 0;
+	}
 	free(counted);
 	free(msg);
 	for (size_t a = 0; a < nadmins; a++) {

@@ -81,6 +81,12 @@ enum sluice_rc policy_bundle_sign(struct policy_bundle *b, const char *key_path,
 enum sluice_rc policy_bundle_verify(const struct policy_bundle *b, const char *admins_dir,
                                     unsigned required, char *report, size_t reportlen,
                                     struct sluice_error *err) SLUICE_MUST_CHECK;
+/* The same, and on success the key ids of the administrators whose signatures verified,
+ * sorted, in a new array of new strings (*signers, *nsigners; free each and the array). */
+enum sluice_rc policy_bundle_verify_signers(const struct policy_bundle *b,
+                                            const char *admins_dir, unsigned required,
+                                            char ***signers, size_t *nsigners,
+                                            struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* Writes the bundle's files into a new private folder (mkdtemp under $TMPDIR or /tmp, 0700;
  * files 0600, never through links) so that policy_load can read them: *dir gets the folder,

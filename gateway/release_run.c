@@ -66,6 +66,7 @@ void transfer_record_set_policy(struct transfer_record *r, const struct policy *
 		snprintf(r->policy_sha256, sizeof(r->policy_sha256), "%s", p->sha256_hex);
 		snprintf(r->policy_bundle_sha256, sizeof(r->policy_bundle_sha256), "%s",
 		         p->bundle_sha256_hex);
+		transfer_record_set_signers(r, p->signers, p->nsigners);
 	} else {
 		r->policy_id = xstrdup("");
 		r->policy_version = -1;
@@ -205,8 +206,8 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
  * administrators; then it is unpacked into a private folder for policy_load. */
 static enum sluice_rc open_signed_bundle(const struct release_context *ctx, const char *path,
                                          struct policy_bundle *b, char *dir, size_t dirlen,
-                                         char *policy_file, size_t filelen,
-                                         struct sluice_error *err)
+                                         char *policy_file, size_t filelen, char ***signers,
+                                         size_t *nsigners, struct sluice_error *err)
 {
 	uint8_t *data;
 	size_t len;
@@ -217,11 +218,18 @@ static enum sluice_rc open_signed_bundle(const struct release_context *ctx, cons
 	rc = policy_bundle_parse(data, len, b, err);
 	free(data);
 	if (rc == SLUICE_OK)
-		rc = policy_bundle_verify(b, ctx->admins_dir, ctx->required_signatures, NULL, 0, err);
+		rc = policy_bundle_verify_signers(b, ctx->admins_dir, ctx->required_signatures,
+		                                  signers, nsigners, err);
 	if (rc == SLUICE_OK)
 		rc = policy_bundle_unpack(b, dir, dirlen, policy_file, filelen, err);
-	if (rc != SLUICE_OK)
+	if (rc != SLUICE_OK) {
 		policy_bundle_free(b);
+		for (size_t i = 0; i < *nsigners; i++)
+			free((*signers)[i]);
+		free(*signers);
+		*signers = NULL;
+		*nsigners = 0;
+	}
 	return rc;
 }
 
@@ -231,11 +239,14 @@ enum sluice_rc release_context_load_policy(struct release_context *ctx, const ch
 	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
 	struct policy_bundle bundle;
 	char unpacked[1024] = "", policy_file[1536];
+	char **signers = NULL;
+	size_t nsigners = 0;
 	const char *load_path = policy_path;
 	if (ctx->admins_dir[0] != '\0') {
 		enum sluice_rc brc = open_signed_bundle(ctx, policy_path, &bundle, unpacked,
 		                                        sizeof(unpacked), policy_file,
-		                                        sizeof(policy_file), err);
+		                                        sizeof(policy_file), &signers, &nsigners,
+		                                        err);
 		if (brc != SLUICE_OK) {
 			if (err->file[0] == '\0')
 				snprintf(err->file, sizeof(err->file), "%s", policy_path);
@@ -253,9 +264,18 @@ enum sluice_rc release_context_load_policy(struct release_context *ctx, const ch
 	if (rc == SLUICE_OK && ctx->policy->schema_path != NULL)
 		rc = release_schema_load(ctx->policy->schema_path, &ctx->schema, err);
 	if (unpacked[0] != '\0') {
-		/* Everything is in memory now; the unpacked files go. */
+		/* Everything is in memory now; the unpacked files go. The policy keeps who
+		 * approved it, for every record. */
 		policy_bundle_unpacked_remove(&bundle, unpacked);
 		policy_bundle_free(&bundle);
+		if (ctx->policy != NULL) {
+			ctx->policy->signers = signers;
+			ctx->policy->nsigners = nsigners;
+		} else {
+			for (size_t i = 0; i < nsigners; i++)
+				free(signers[i]);
+			free(signers);
+		}
 	}
 	if (rc != SLUICE_OK && err->file[0] == '\0')
 		snprintf(err->file, sizeof(err->file), "%s", policy_path);

@@ -99,6 +99,11 @@ struct policy {
 	 * word list and schema it names (see policy_bundle_digest in policy_load.c). A word list
 	 * edited without a new version still changes this digest. */
 	char bundle_sha256_hex[65];
+	/* Key ids (64 hex) of the administrators whose signatures on the signed bundle the policy
+	 * came from verified (gateway/policy_bundle.h), sorted; none for a plain policy file. Set
+	 * by whoever verified the bundle; every record names them. */
+	char **signers;
+	size_t nsigners;
 };
 
 /* Bounds of the loader: a policy file and each word list it names are read up to these sizes;

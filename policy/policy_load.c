@@ -1195,6 +1195,9 @@ void policy_free(struct policy *p)
 {
 	if (p == NULL)
 		return;
+	for (size_t i = 0; i < p->nsigners; i++)
+		free(p->signers[i]);
+	free(p->signers);
 	free(p->path);
 	free(p->id);
 	free(p->profile);

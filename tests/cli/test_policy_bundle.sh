@@ -97,6 +97,9 @@ rel "$B" ok
 check "release under a bundle alice and bob signed: released (got $RC)" [ "$RC" = 0 ]
 check "... its receipt names the policy in the bundle" [ "$(jq -r '.record.policy.id + " " + (.record.policy.version|tostring)' "$W/ok.xml.receipt")" = "fusion-cell 3" ]
 check "... with the same bundle digest as the bundle's" [ "$(jq -r .record.policy.bundle_sha256 "$W/ok.xml.receipt")" = "$(jq -r .bundle_sha256 "$B")" ]
+check "... naming the two administrators who approved it, by key id" [ "$(jq -r '.record.policy.signers | join(" ")' "$W/ok.xml.receipt")" = "$(jq -r '[.signatures[].key_id] | map(select(. != "'"$(jq -r '.signatures[1].key_id' "$B")"'")) | sort | join(" ")' "$B")" ]
+check "... the receipt verifies with them in it" "$SLUICE" verify --pub "$W/gw.pub" --receipt "$W/ok.xml.receipt" "$W/ok.xml"
+check "... and the audit record names them too" [ "$(jq -rs '[.[] | select(.type == "transfer")] | last | .record.policy.signers | length' "$W/audit.log")" = 2 ]
 check "... and the unpacked policy files are gone" [ -z "$(ls -A "$W/tmp")" ]
 rel "$W/one-plus-mallory.json" one
 check "release under a bundle one administrator signed: refused, 1 (got $RC)" [ "$RC" = 1 ]
