@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: sluice policy check [--strict] POLICY\n"
 	"       sluice policy test POLICY CASES  (sluice policy test --help)\n"
 	"       sluice policy explain --policy P --from SRC --to DST [--json] REPORT\n"
+	"       sluice policy diff OLD NEW [--corpus DIR]  (sluice policy diff --help)\n"
 	"       sluice policy bundle | sign | verify ...  (sluice policy bundle --help)\n"
 	"\n"
 	"Lints a sharing policy. Errors (the policy cannot be used): strict YAML (no unknown or\n"
@@ -99,6 +100,8 @@ int cmd_policy(int argc, char **argv)
 		return cmd_policy_test(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
 		return cmd_policy_explain(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
+		return cmd_policy_diff(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return 0;

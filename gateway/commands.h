@@ -10,6 +10,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_policy_bundle(int argc, char **argv); /* policy bundle | sign | verify */
+int cmd_policy_diff(int argc, char **argv);   /* policy diff */
 int cmd_keygen(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
 int cmd_label(int argc, char **argv);

@@ -261,7 +261,7 @@ no audit stats
 no audit report
 yes policy test
 yes policy explain
-no policy diff
+yes policy diff
 yes policy bundle
 yes policy sign
 yes policy verify
