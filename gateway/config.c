@@ -574,6 +574,23 @@ static enum sluice_rc top_checkpoint_interval(void *loader, const struct ynode *
 	                    &C->c->checkpoint_interval);
 }
 
+static enum sluice_rc top_policy_admins(void *loader, const struct ynode *key,
+                                        const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	(void)ctx;
+	C->c->policy_admins_line = key->line;
+	return key_path(C, key, value, &C->c->policy_admins);
+}
+
+static enum sluice_rc top_policy_signatures(void *loader, const struct ynode *key,
+                                            const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	(void)ctx;
+	return get_unsigned(C, key, value, 1, 32, &C->c->policy_signatures);
+}
+
 static enum sluice_rc top_tls(void *loader, const struct ynode *key, const struct ynode *value,
                               void *ctx)
 {
@@ -631,6 +648,8 @@ static const struct ymap_rule top_rules[] = {
 	{ "user", false, top_user },
 	{ "workers", false, top_workers },
 	{ "checkpoint-interval", false, top_checkpoint_interval },
+	{ "policy-admins", false, top_policy_admins },
+	{ "policy-signatures", false, top_policy_signatures },
 	{ "tls", false, top_tls },
 	{ "forward", false, top_forward },
 };
@@ -672,6 +691,11 @@ enum sluice_rc sluiced_config_load_buffer(const char *name, const uint8_t *data,
 	c->checkpoint_interval = SLUICED_CHECKPOINT_INTERVAL_DEFAULT;
 	C.c = c;
 	rc = ymap_walk_root(&C.doc, root, top_rules, NRULES(top_rules), &C, NULL);
+	if (rc == SLUICE_OK && (c->policy_admins == NULL) != (c->policy_signatures == 0))
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "config.policy-admins", C.doc.name,
+		                    c->policy_admins_line ? c->policy_admins_line : 1, 1,
+		                    "'policy-admins' and 'policy-signatures' go together: the folder of "
+		                    "trusted administrators' keys and how many must sign the policy");
 	if (rc == SLUICE_OK) {
 		*out = c;
 		c = NULL;
@@ -738,6 +762,7 @@ void sluiced_config_free(struct sluiced_config *c)
 		return;
 	free(c->path);
 	free(c->policy);
+	free(c->policy_admins);
 	free(c->signing_key);
 	free(c->audit_log);
 	free(c->spool);

@@ -71,6 +71,10 @@ struct sluiced_config {
 	char *user;            /* NULL: stay as the starting user (refused later if that is root) */
 	unsigned workers;      /* filter workers, 1..64, default 2 */
 	unsigned checkpoint_interval; /* audit checkpoints every N records, 1..1000, default 1000 */
+	char *policy_admins;   /* with policy_signatures: `policy` is a signed bundle (two-person
+	                          rule, gateway/policy_bundle.h) checked against these keys; NULL */
+	unsigned policy_signatures; /* distinct administrators required, 1..32; 0 when no admins */
+	unsigned policy_admins_line;
 	struct sluiced_tls *tls;      /* NULL when no listener */
 	struct sluiced_forward *forwards; /* in file order; NULL when none */
 	size_t nforwards;

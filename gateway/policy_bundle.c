@@ -550,3 +550,39 @@ void policy_bundle_unpacked_remove(const struct policy_bundle *b, const char *di
 	}
 	(void)rmdir(dir);
 }
+
+void policy_bundle_free_signers(char **signers, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(signers[i]);
+	free(signers);
+}
+
+enum sluice_rc policy_bundle_open_verified(const char *path, const char *admins_dir,
+                                           unsigned required, struct policy_bundle *b,
+                                           char *dir, size_t dirlen, char *policy_file,
+                                           size_t filelen, char ***signers, size_t *nsigners,
+                                           struct sluice_error *err)
+{
+	uint8_t *data;
+	size_t len;
+	*signers = NULL;
+	*nsigners = 0;
+	enum sluice_rc rc = file_read_bounded(path, POLICY_BUNDLE_MAX_BYTES, SLUICE_ERR_POLICY,
+	                                      &data, &len, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	rc = policy_bundle_parse(data, len, b, err);
+	free(data);
+	if (rc == SLUICE_OK)
+		rc = policy_bundle_verify_signers(b, admins_dir, required, signers, nsigners, err);
+	if (rc == SLUICE_OK)
+		rc = policy_bundle_unpack(b, dir, dirlen, policy_file, filelen, err);
+	if (rc != SLUICE_OK) {
+		policy_bundle_free(b);
+		policy_bundle_free_signers(*signers, *nsigners);
+		*signers = NULL;
+		*nsigners = 0;
+	}
+	return rc;
+}

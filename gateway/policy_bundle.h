@@ -98,6 +98,17 @@ enum sluice_rc policy_bundle_unpack(const struct policy_bundle *b, char *dir, si
 /* Removes what policy_bundle_unpack wrote, and the folder. */
 void policy_bundle_unpacked_remove(const struct policy_bundle *b, const char *dir);
 
+/* All of it for a loader: reads the bundle at `path`, checks its form, verifies that `required`
+ * distinct administrators of `admins_dir` signed it (their key ids into *signers, sorted), and
+ * unpacks it (policy_bundle_unpack). On success the caller loads *policy_file, then calls
+ * policy_bundle_unpacked_remove(b, dir) and policy_bundle_free(b). */
+enum sluice_rc policy_bundle_open_verified(const char *path, const char *admins_dir,
+                                           unsigned required, struct policy_bundle *b,
+                                           char *dir, size_t dirlen, char *policy_file,
+                                           size_t filelen, char ***signers, size_t *nsigners,
+                                           struct sluice_error *err) SLUICE_MUST_CHECK;
+void policy_bundle_free_signers(char **signers, size_t n);
+
 void policy_bundle_free(struct policy_bundle *b);
 
 #endif

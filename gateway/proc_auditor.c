@@ -5,7 +5,8 @@
  *   privilege:    the audit log, open for appending; no key (checkpoints are signed by the
  *                 signer), no other files, no network (SANDBOX_AUDITOR)
  *   may open:     the audit log, once, before its sandbox
- *   peers:        the supervisor (control), the signer, the router
+ *   peers:        the supervisor (control, and records of policy reloads it refused), the
+ *                 signer, the router
  *
  * Appends are idempotent by transfer id: a transfer already in the log (a retry after a crash)
  * is answered "already logged" and not written twice. Every append is fsynced before the answer.
@@ -203,9 +204,16 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 		}
 		if (pfd[0].revents) {
 			struct msg m;
-			int r = msg_recv(ctl, &m, 64, &err);
+			int r = msg_recv(ctl, &m, 64u * 1024, &err);
 			if (r <= 0)
 				break;
+			/* The supervisor's own records: a policy reload it refused. */
+			if (m.type == MSG_AUDIT_APPEND) {
+				if (!serve(log, &ids, ctl, &m))
+					daemon_fatal("auditor", "bad record from the supervisor");
+				msg_free(&m);
+				continue;
+			}
 			uint32_t role;
 			if (m.type != MSG_NEW_PEER || m.fd < 0 || sbuf_get_u32(&m.body, &role) ||
 			    role != ROLE_ROUTER || npeers == AUDITOR_MAX_PEERS)

@@ -202,37 +202,6 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	return rc;
 }
 
-/* The two-person rule: the bundle at `path` must carry enough valid signatures of trusted
- * administrators; then it is unpacked into a private folder for policy_load. */
-static enum sluice_rc open_signed_bundle(const struct release_context *ctx, const char *path,
-                                         struct policy_bundle *b, char *dir, size_t dirlen,
-                                         char *policy_file, size_t filelen, char ***signers,
-                                         size_t *nsigners, struct sluice_error *err)
-{
-	uint8_t *data;
-	size_t len;
-	enum sluice_rc rc = file_read_bounded(path, POLICY_BUNDLE_MAX_BYTES, SLUICE_ERR_POLICY,
-	                                      &data, &len, err);
-	if (rc != SLUICE_OK)
-		return rc;
-	rc = policy_bundle_parse(data, len, b, err);
-	free(data);
-	if (rc == SLUICE_OK)
-		rc = policy_bundle_verify_signers(b, ctx->admins_dir, ctx->required_signatures,
-		                                  signers, nsigners, err);
-	if (rc == SLUICE_OK)
-		rc = policy_bundle_unpack(b, dir, dirlen, policy_file, filelen, err);
-	if (rc != SLUICE_OK) {
-		policy_bundle_free(b);
-		for (size_t i = 0; i < *nsigners; i++)
-			free((*signers)[i]);
-		free(*signers);
-		*signers = NULL;
-		*nsigners = 0;
-	}
-	return rc;
-}
-
 enum sluice_rc release_context_load_policy(struct release_context *ctx, const char *policy_path,
                                            struct sluice_error *err)
 {
@@ -243,10 +212,9 @@ enum sluice_rc release_context_load_policy(struct release_context *ctx, const ch
 	size_t nsigners = 0;
 	const char *load_path = policy_path;
 	if (ctx->admins_dir[0] != '\0') {
-		enum sluice_rc brc = open_signed_bundle(ctx, policy_path, &bundle, unpacked,
-		                                        sizeof(unpacked), policy_file,
-		                                        sizeof(policy_file), &signers, &nsigners,
-		                                        err);
+		enum sluice_rc brc = policy_bundle_open_verified(
+			policy_path, ctx->admins_dir, ctx->required_signatures, &bundle, unpacked,
+			sizeof(unpacked), policy_file, sizeof(policy_file), &signers, &nsigners, err);
 		if (brc != SLUICE_OK) {
 			if (err->file[0] == '\0')
 				snprintf(err->file, sizeof(err->file), "%s", policy_path);
@@ -272,9 +240,7 @@ enum sluice_rc release_context_load_policy(struct release_context *ctx, const ch
 			ctx->policy->signers = signers;
 			ctx->policy->nsigners = nsigners;
 		} else {
-			for (size_t i = 0; i < nsigners; i++)
-				free(signers[i]);
-			free(signers);
+			policy_bundle_free_signers(signers, nsigners);
 		}
 	}
 	if (rc != SLUICE_OK && err->file[0] == '\0')

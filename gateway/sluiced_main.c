@@ -28,12 +28,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "canonical_json.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon_notify.h"
+#include "fileio.h"
 #include "keys.h"
 #include "msg.h"
+#include "policy_bundle.h"
+#include "receipt.h"
 #include "release.h"
+#include "release_run.h"
 #include "spool.h"
 #include "tls_context.h"
 #include "xml_intake.h"
@@ -115,14 +120,44 @@ static enum sluice_rc load_forward(const struct sluiced_forward *f, struct forwa
 /* The policy and what is compiled from it; the configuration's domains must exist in it. */
 static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 {
-	enum sluice_rc rc = policy_load(l->cfg->policy, &l->policy, err);
-	if (rc != SLUICE_OK)
-		return rc;
-	l->redactors = xcalloc(l->policy->nflows ? l->policy->nflows : 1, sizeof(*l->redactors));
-	for (size_t i = 0; i < l->policy->nflows && rc == SLUICE_OK; i++)
+	/* Under the two-person rule `policy` is a signed bundle: verified, unpacked into a private
+	 * folder for as long as loading takes, and the approving administrators kept. */
+	struct policy_bundle bundle;
+	char unpacked[1024] = "", policy_file[1536];
+	char **signers = NULL;
+	size_t nsigners = 0;
+	const char *path = l->cfg->policy;
+	enum sluice_rc rc = SLUICE_OK;
+	if (l->cfg->policy_admins != NULL) {
+		rc = policy_bundle_open_verified(l->cfg->policy, l->cfg->policy_admins,
+		                                 l->cfg->policy_signatures, &bundle, unpacked,
+		                                 sizeof(unpacked), policy_file, sizeof(policy_file),
+		                                 &signers, &nsigners, err);
+		if (rc != SLUICE_OK) {
+			if (err->file[0] == '\0')
+				snprintf(err->file, sizeof(err->file), "%s", l->cfg->policy);
+			return rc;
+		}
+		path = policy_file;
+	}
+	rc = policy_load(path, &l->policy, err);
+	if (rc == SLUICE_OK) {
+		l->policy->signers = signers;
+		l->policy->nsigners = nsigners;
+		signers = NULL;
+		nsigners = 0;
+		l->redactors = xcalloc(l->policy->nflows ? l->policy->nflows : 1,
+		                       sizeof(*l->redactors));
+	}
+	for (size_t i = 0; rc == SLUICE_OK && i < l->policy->nflows; i++)
 		rc = redactor_new(&l->policy->flows[i], &l->redactors[i], err);
 	if (rc == SLUICE_OK && l->policy->schema_path != NULL)
 		rc = release_schema_load(l->policy->schema_path, &l->schema, err);
+	if (unpacked[0] != '\0') {
+		policy_bundle_unpacked_remove(&bundle, unpacked);
+		policy_bundle_free(&bundle);
+		policy_bundle_free_signers(signers, nsigners);
+	}
 	if (rc != SLUICE_OK)
 		return rc;
 	for (size_t i = 0; l->cfg->tls && i < l->cfg->tls->nclients; i++)
@@ -186,6 +221,24 @@ static int same(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* Under the two-person rule a reload must move forward: a bundle whose version is lower than the
+ * running policy's, or equal with other contents, is a rollback (an old, once-approved bundle
+ * replayed). 1 (with `err`) when refused. */
+static int rolled_back(const struct loaded *next, struct sluice_error *err)
+{
+	const struct policy *now = cur.policy, *p = next->policy;
+	if (next->cfg->policy_admins == NULL)
+		return 0;
+	if (p->version > now->version ||
+	    (p->version == now->version && strcmp(p->bundle_sha256_hex, now->bundle_sha256_hex) == 0))
+		return 0;
+	sluice_fail_at(err, SLUICE_ERR_VERIFY, "bundle.rollback", next->cfg->policy, 0, 0,
+	               "policy %s version %ld is not newer than the running version %ld%s", p->id,
+	               p->version, now->version,
+	               p->version == now->version ? " and differs from it" : "");
+	return 1;
+}
+
 /* SIGHUP cannot change what was opened or decided before privileges were dropped: the spool,
  * the audit log, the signing key, the user and the listening address. 1 (with `err`) when the
  * new configuration changes one of them. */
@@ -216,11 +269,55 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 
 /* ---- processes ---- */
 
+static int auditor_ctl_fd(void);
+
+/* A refused policy reload under the two-person rule is an oversight event: the auditor records
+ * it like a transfer that ended in "error" (no from, no to), naming the running policy, the
+ * refused bundle's SHA-256 as its input, and why. Failing that is logged, not fatal: the
+ * running policy is unchanged either way. */
+static void audit_refused_reload(const struct policy *running, const char *bundle_path,
+                                 const struct sluice_error *why)
+{
+	struct transfer_record r;
+	struct sluice_error err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	transfer_record_init(&r);
+	r.from = xstrdup("");
+	r.to = xstrdup("");
+	transfer_record_set_policy(&r, running);
+	r.decision = xstrdup("error");
+	r.reason_rule = xstrdup(why->rule[0] ? why->rule : "policy.reload");
+	r.reason = xstrdup(why->message);
+	if (file_read_bounded(bundle_path, POLICY_BUNDLE_MAX_BYTES, SLUICE_ERR_IO, &data, &len,
+	                      &err) != SLUICE_OK)
+		len = 0;
+	sha256_hex(data ? data : (const uint8_t *)"", len, r.input_sha256);
+	free(data);
+	json_t *j = transfer_record_to_json(&r);
+	char *canon = j ? json_canonical(j) : NULL;
+	json_decref(j);
+	struct msg m;
+	int fd = auditor_ctl_fd();
+	if (canon == NULL || msg_send(fd, MSG_AUDIT_APPEND, 1, canon, strlen(canon), -1) != 0 ||
+	    msg_recv(fd, &m, 64, &err) != 1 || m.type != MSG_AUDIT_DONE)
+		daemon_log(LOG_ERR, "supervisor", "could not audit the refused reload");
+	else
+		msg_free(&m);
+	free(canon);
+	transfer_record_free(&r);
+}
+
 enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_FORWARD, P_WORKER0 };
 #define MAX_PROCS (P_WORKER0 + 64)
 
 static pid_t pids[MAX_PROCS];
 static int signer_ctl = -1, auditor_ctl = -1, router_ctl = -1;
+
+static int auditor_ctl_fd(void)
+{
+	return auditor_ctl;
+}
 static int listen_fd = -1; /* the TLS listener's socket, bound once at start-up */
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 
@@ -691,12 +788,17 @@ int main(int argc, char **argv)
 			daemon_notify("RELOADING=1");
 			struct loaded next;
 			memset(&next, 0, sizeof(next));
+			bool loaded = false;
 			if (sluiced_config_load(cur.cfg->path, &next.cfg, &err) != SLUICE_OK ||
 			    restart_only_changed(cur.cfg, next.cfg, &err) ||
-			    load_policy(&next, &err) != SLUICE_OK) {
+			    !(loaded = load_policy(&next, &err) == SLUICE_OK) ||
+			    rolled_back(&next, &err)) {
 				daemon_log(LOG_ERR, "supervisor", "reload refused, keeping policy %s v%ld: "
 				           "%s:%u:%u: %s [%s]", cur.policy->id, cur.policy->version,
 				           err.file, err.line, err.column, err.message, err.rule);
+				if (next.cfg != NULL && next.cfg->policy_admins != NULL &&
+				    (!loaded || strncmp(err.rule, "bundle.", 7) == 0))
+					audit_refused_reload(cur.policy, next.cfg->policy, &err);
 				sluiced_config_free(next.cfg);
 				next.cfg = NULL;
 				loaded_free(&next);

@@ -473,7 +473,17 @@ static struct fail_case fail_cases[] = {
 	/* config.unknown-key */
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
-	  "audit-log, spool, user, workers, checkpoint-interval, tls, forward)" },
+	  "audit-log, spool, user, workers, checkpoint-interval, policy-admins, "
+	  "policy-signatures, tls, forward)" },
+	/* the two-person rule: both keys or neither, 1..32 signatures */
+	{ "policy_admins_alone", HEAD "policy-admins: admins\n", 0, "config.policy-admins", 6, 1,
+	  "'policy-admins' and 'policy-signatures' go together" },
+	{ "policy_signatures_alone", HEAD "policy-signatures: 2\n", 0, "config.policy-admins", 1, 1,
+	  "'policy-admins' and 'policy-signatures' go together" },
+	{ "policy_signatures_zero", HEAD "policy-admins: a\npolicy-signatures: 0\n", 0,
+	  "config.value", 7, 20, NULL },
+	{ "policy_signatures_too_many", HEAD "policy-admins: a\npolicy-signatures: 33\n", 0,
+	  "config.value", 7, 20, NULL },
 	{ "misspelt_top_key", "sluiced: 1\npolicy: p\nsigning_key: k\n", 0, "config.unknown-key",
 	  3, 1, "'signing_key'" },
 	{ "unknown_tls_key", HEAD TLS "  ciphers: ALL\n", 0, "config.unknown-key", 11, 3,
