@@ -10,6 +10,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 
+#include "ism_marking.h"
 #include "ism_profile.h"
 #include "tlp_profile.h"
 #include "xml_intake.h"
@@ -37,9 +38,26 @@ void release_result_free(struct release_result *r)
 		free(r->redactions[i].rule);
 	}
 	free(r->redactions);
+	for (size_t i = 0; i < r->nportions; i++) {
+		free(r->portions[i].location);
+		free(r->portions[i].label);
+	}
+	free(r->portions);
+	free(r->banner_before);
 	free(r->output);
 	free(r->banner);
 	memset(r, 0, sizeof(*r));
+}
+
+void release_result_add_portion(struct release_result *r, const char *location, unsigned line,
+                                const char *label, bool withheld)
+{
+	r->portions = xrealloc(r->portions, (r->nportions + 1) * sizeof(*r->portions));
+	struct release_portion *e = &r->portions[r->nportions++];
+	e->location = xstrdup(location);
+	e->line = line;
+	e->label = xstrdup(label);
+	e->withheld = withheld;
 }
 
 void release_result_add_removal(struct release_result *r, const char *location, unsigned line,
@@ -238,6 +256,25 @@ static bool refuse(struct filter *f, const char *rule, unsigned line, const char
 	f->out->decision = RELEASE_REFUSED;
 	sluice_fail_at(&f->out->error, SLUICE_ERR_REFUSED, rule, NULL, line, 0, "%s", msg);
 	return false;
+}
+
+/* A marking as people write it: "S//NF" (IC-ISM, DES v10) or "TLP:AMBER". New string. */
+static char *marking_label(const struct filter *f, const struct ism_marking *m)
+{
+	if (f->tlp) {
+		const char *name = m->level >= 0 && (size_t)m->level < f->scheme->count
+		                           ? f->scheme->names[m->level]
+		                           : "?";
+		size_t n = strlen(name) + 5;
+		char *s = xmalloc(n);
+		snprintf(s, n, "TLP:%s", name);
+		return s;
+	}
+	struct ism_attrs a;
+	ism_attrs_read(m->node, &a);
+	char *s = ism_marking_string(&a, ISM_MARK_SHORT);
+	ism_attrs_free(&a);
+	return s;
 }
 
 /* `action: refuse` caveats anywhere refuse the whole report. */
@@ -519,7 +556,19 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	positions = xml_index_positions(doc, &nelements);
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		((struct xml_position *)f.doc.portions[i].node->_private)->portion = (int)i;
-	if (!check_refuse_caveats(&f) || !decide_portions(&f))
+	/* What `policy explain` shows: every marking as people write it, never content. */
+	out->banner_before = marking_label(&f, &f.doc.banner);
+	for (size_t i = 0; i < f.doc.nportions; i++) {
+		char *loc = xml_node_location(f.doc.portions[i].node);
+		char *label = marking_label(&f, &f.doc.portions[i]);
+		release_result_add_portion(out, loc, f.doc.portions[i].line, label, false);
+		free(loc);
+		free(label);
+	}
+	bool decided = check_refuse_caveats(&f) && decide_portions(&f);
+	for (size_t i = 0; i < f.doc.nportions; i++)
+		out->portions[i].withheld = f.removed[i];
+	if (!decided)
 		goto out;
 	bool outside_kept = false;
 	int outside_ok = -1;

@@ -11,6 +11,7 @@
 #ifndef SLUICE_RELEASE_H
 #define SLUICE_RELEASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,14 @@ struct release_redaction {
 	unsigned count;
 };
 
+/* One portion as the filter saw it, for `sluice policy explain`: never any of its content. */
+struct release_portion {
+	char *location;  /* e.g. "/IntelReport/Assessment" */
+	unsigned line;
+	char *label;     /* its marking as people write it: "S//NF", "TLP:AMBER" */
+	bool withheld;   /* withheld from the destination (with what it contains) */
+};
+
 struct release_result {
 	enum release_decision decision;
 	struct sluice_error error;     /* why, when not released */
@@ -57,6 +66,9 @@ struct release_result {
 	uint8_t *output;               /* the released report, when released */
 	size_t outlen;
 	char *banner;                  /* the recomputed banner summary, when released */
+	char *banner_before;           /* the report's banner as submitted, once it was read */
+	struct release_portion *portions; /* every portion, in document order, once read */
+	size_t nportions;
 };
 
 void release_result_init(struct release_result *r);
@@ -65,6 +77,8 @@ void release_result_add_removal(struct release_result *r, const char *location, 
                                 const char *rule);
 void release_result_add_redaction(struct release_result *r, const char *location,
                                   const char *rule, unsigned count);
+void release_result_add_portion(struct release_result *r, const char *location, unsigned line,
+                                const char *label, bool withheld);
 
 /* Runs the whole filter on `report`. Always fills `out`. */
 void release_filter(const struct release_request *req, const uint8_t *report, size_t len,

@@ -4,12 +4,10 @@
  * `sluice release` (release_decide: flow lookup, then the sandboxed filter child) and what the
  * filter answered is shown: the decision and the rule behind it, every withheld portion
  * (location, line, rule), every redaction (location, rule, count; never the matched text),
- * the banner after re-marking. Nothing is signed, logged or written (policy_dryrun.h): the
- * command takes no key and no audit log.
- *
- * What the filter's answer (gateway/filter_ipc.h) does not carry cannot be shown: the labels of
- * the portions that are released, the banner before re-marking, the matched text. See
- * docs/POLICY.md, "What explain cannot show yet".
+ * the banner before and after re-marking, and every portion with its marking and whether it
+ * is released. Nothing is signed, logged or written (policy_dryrun.h): the command takes no key
+ * and no audit log. The matched text of a redaction is never in the filter's answer
+ * (gateway/filter_ipc.h), so it cannot be shown.
  *
  * Exit: the exit code `sluice release` would give (0 released, 1 refused, 65 invalid report,
  * 70 internal, 74 I/O), 64 usage, 78 invalid policy.
@@ -31,7 +29,8 @@ static const char usage[] =
 	"Dry run of `sluice release`: the report goes through the same sandboxed release filter,\n"
 	"and what was decided is shown: the decision and the rule behind it, every withheld\n"
 	"portion (location, line, rule), every redaction (location, rule, count; never the\n"
-	"matched text), the banner after re-marking. Nothing is signed, logged or written.\n"
+	"matched text), the banner before and after re-marking, and every portion with its\n"
+	"marking and whether it is kept. Nothing is signed, logged or written.\n"
 	"--json prints one JSON object for tools. --show-matches is not available: the filter\n"
 	"does not hand matched text out of its sandbox.\n"
 	"Exit: 0 would be released, 1 would be refused, 65 invalid report, 64 usage,\n"
@@ -69,6 +68,11 @@ static int column_width(size_t n, const char *(*get)(const struct release_result
 static const char *removal_location(const struct release_result *r, size_t i)
 {
 	return r->removals[i].location;
+}
+
+static const char *portion_location(const struct release_result *r, size_t i)
+{
+	return r->portions[i].location;
 }
 
 static const char *redaction_location(const struct release_result *r, size_t i)
@@ -110,7 +114,12 @@ static void explain_text(const struct release_context *ctx, const char *from, co
 		dryrun_print_safe(stdout, r->error.message);
 		putchar('\n');
 	}
-	puts("banner      before: not available (the filter's answer does not carry it)");
+	fputs("banner      before: ", stdout);
+	if (r->banner_before != NULL)
+		dryrun_print_safe(stdout, r->banner_before);
+	else
+		fputs("none (the report was not read that far)", stdout);
+	putchar('\n');
 	fputs("            after:  ", stdout);
 	if (r->banner != NULL)
 		dryrun_print_safe(stdout, r->banner);
@@ -118,6 +127,18 @@ static void explain_text(const struct release_context *ctx, const char *from, co
 		fputs("none (nothing released)", stdout);
 	putchar('\n');
 
+	printf("\nportions    %zu\n", r->nportions);
+	if (r->nportions > 0) {
+		int w = column_width(r->nportions, portion_location, r, 8);
+		printf("  %-6s  %-*s  %-9s  %s\n", "LINE", w, "LOCATION", "DECISION", "MARKING");
+		for (size_t i = 0; i < r->nportions; i++) {
+			printf("  %-6u  ", r->portions[i].line);
+			print_padded(r->portions[i].location, w);
+			printf("  %-9s  ", r->portions[i].withheld ? "withheld" : "kept");
+			dryrun_print_safe(stdout, r->portions[i].label);
+			putchar('\n');
+		}
+	}
 	printf("\nwithheld    %zu", r->nremovals);
 	if (r->decision == RELEASE_RELEASED)
 		fputs(" (every portion not listed here is released)", stdout);
@@ -193,7 +214,17 @@ static json_t *explain_json(const struct release_context *ctx, const char *from,
 	json_object_set_new(o, "line", released || r->error.line == 0
 	                                       ? json_null()
 	                                       : json_integer((json_int_t)r->error.line));
+	json_object_set_new(o, "banner_before", json_str_or_null(r->banner_before));
 	json_object_set_new(o, "banner_after", json_str_or_null(r->banner));
+	json_t *portions = json_array();
+	for (size_t i = 0; i < r->nportions; i++)
+		json_array_append_new(portions,
+		                      json_pack("{s:s, s:I, s:s, s:b}", "location",
+		                                r->portions[i].location, "line",
+		                                (json_int_t)r->portions[i].line, "marking",
+		                                r->portions[i].label, "withheld",
+		                                r->portions[i].withheld));
+	json_object_set_new(o, "portions", portions);
 	json_object_set_new(o, "withheld", json_integer((json_int_t)r->nremovals));
 	json_object_set_new(o, "redacted", json_integer((json_int_t)dryrun_redacted_total(r)));
 	json_t *removals = json_array();

@@ -22,7 +22,15 @@ int filter_ipc_encode(const struct release_result *r, struct sbuf *b)
 		    sbuf_put_cstring(b, r->redactions[i].rule) ||
 		    sbuf_put_u32(b, r->redactions[i].count))
 			return -1;
-	if (sbuf_put_cstring(b, r->banner) || sbuf_put_string(b, r->output, r->outlen))
+	if (sbuf_put_u32(b, (uint32_t)r->nportions))
+		return -1;
+	for (size_t i = 0; i < r->nportions; i++)
+		if (sbuf_put_cstring(b, r->portions[i].location) ||
+		    sbuf_put_u32(b, r->portions[i].line) || sbuf_put_cstring(b, r->portions[i].label) ||
+		    sbuf_put_u32(b, r->portions[i].withheld ? 1 : 0))
+			return -1;
+	if (sbuf_put_cstring(b, r->banner_before ? r->banner_before : "") ||
+	    sbuf_put_cstring(b, r->banner) || sbuf_put_string(b, r->output, r->outlen))
 		return -1;
 	return 0;
 }
@@ -110,6 +118,34 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 		free(s);
 		s = NULL;
 	}
+	if (sbuf_get_u32(&b, &n) || n > FILTER_IPC_MAX_ENTRIES) {
+		rc = malformed(err, "bad portion count");
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char *loc = NULL;
+		uint32_t withheld;
+		if (sbuf_get_cstring(&b, &loc, FILTER_IPC_MAX_STRING) || sbuf_get_u32(&b, &line) ||
+		    sbuf_get_cstring(&b, &s, FILTER_IPC_MAX_STRING) || sbuf_get_u32(&b, &withheld) ||
+		    withheld > 1) {
+			free(loc);
+			rc = malformed(err, "bad portion");
+			goto out;
+		}
+		release_result_add_portion(out, loc, line, s, withheld == 1);
+		free(loc);
+		free(s);
+		s = NULL;
+	}
+	if (sbuf_get_cstring(&b, &s, FILTER_IPC_MAX_STRING)) {
+		rc = malformed(err, "bad banner before");
+		goto out;
+	}
+	if (s[0] != '\0')
+		out->banner_before = s;
+	else
+		free(s);
+	s = NULL;
 	if (sbuf_get_cstring(&b, &s, FILTER_IPC_MAX_STRING)) {
 		rc = malformed(err, "bad banner");
 		goto out;

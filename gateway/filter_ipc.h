@@ -23,7 +23,7 @@
 #include "sbuf.h"
 #include "sluice_error.h"
 
-#define FILTER_IPC_MAGIC 0x534c4631u /* "SLF1" */
+#define FILTER_IPC_MAGIC 0x534c4632u /* "SLF2": with the portions and the banner before */
 #define FILTER_IPC_MAX_STRING 4096
 #define FILTER_IPC_MAX_ENTRIES 1000000
 

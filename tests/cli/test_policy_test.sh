@@ -239,7 +239,10 @@ expect_rc 0 "explain a release with withheld portions (text)"
 check "text: decision released" grep -q '^decision    released (exit 0)' "$W/sl.out"
 check "text: the flow and its rules" grep -q '^flow        intel -> customs (policy line [0-9]*): portions redact, marker withheld' "$W/sl.out"
 check "text: banner after re-marking" grep -q '^            after:  C$' "$W/sl.out"
-check "text: banner before is said to be unavailable" grep -q '^banner      before: not available' "$W/sl.out"
+check "text: banner before re-marking" grep -q '^banner      before: S//NF$' "$W/sl.out"
+check "text: every portion with its marking and decision" grep -q '^portions    4$' "$W/sl.out"
+check "... a kept one" grep -Eq '^  11 +/IntelReport/Indicators +kept +C$' "$W/sl.out"
+check "... the withheld one" grep -Eq '^  13 +/IntelReport/Sourcing +withheld +S//NF$' "$W/sl.out"
 check "text: two pieces withheld" grep -q '^withheld    2 ' "$W/sl.out"
 check "text: the withheld portion, its line and rule" \
 	grep -Eq '^  13 +/IntelReport/Sourcing +classification S above clearance C$' "$W/sl.out"
@@ -251,7 +254,9 @@ J=$W/sl.out
 check "json: one object" [ "$(jq -s 'length' "$J")" = 1 ]
 check "json: decision, exit, dry_run" [ "$(jq -r '"\(.decision) \(.exit) \(.dry_run)"' "$J")" = "released 0 true" ]
 check "json: banner_after" [ "$(jq -r '.banner_after' "$J")" = C ]
-check "json: no banner_before (not available yet)" [ "$(jq 'has("banner_before")' "$J")" = false ]
+check "json: banner_before" [ "$(jq -r '.banner_before' "$J")" = S//NF ]
+check "json: portions with marking and decision" \
+	jqe '.portions | length == 4 and .[3] == {"location": "/IntelReport/Sourcing", "line": 13, "marking": "S//NF", "withheld": true} and ([.[] | select(.withheld | not)] | length) == 3' "$J"
 check "json: withheld 2, removals[2]" [ "$(jq '"\(.withheld) \(.removals | length)"' -r "$J")" = "2 2" ]
 check "json: a removal's location, line and rule" \
 	jqe '.removals[0] == {"location": "/IntelReport/Sourcing", "line": 13, "rule": "classification S above clearance C"}' "$J"

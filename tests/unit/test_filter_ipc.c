@@ -17,6 +17,9 @@ static void make_released(struct release_result *r)
 	sluice_error_clear(&r->error);
 	release_result_add_removal(r, "/r/a[2]", 7, "classification S above clearance C");
 	release_result_add_redaction(r, "/r/b/text()", "pattern:email", 2);
+	release_result_add_portion(r, "/r/a[1]", 6, "C//REL TO USA, FRA", false);
+	release_result_add_portion(r, "/r/a[2]", 7, "S//NF", true);
+	r->banner_before = strdup("S//NF");
 	r->banner = strdup("C");
 	r->output = (uint8_t *)strdup("<r/>");
 	r->outlen = 4;
@@ -44,6 +47,13 @@ static void round_trip_release(void **state)
 	assert_int_equal(back.nredactions, 1);
 	assert_int_equal(back.redactions[0].count, 2);
 	assert_string_equal(back.banner, "C");
+	assert_string_equal(back.banner_before, "S//NF");
+	assert_int_equal(back.nportions, 2);
+	assert_string_equal(back.portions[0].label, "C//REL TO USA, FRA");
+	assert_false(back.portions[0].withheld);
+	assert_string_equal(back.portions[1].location, "/r/a[2]");
+	assert_int_equal(back.portions[1].line, 7);
+	assert_true(back.portions[1].withheld);
 	assert_int_equal(back.outlen, 4);
 	assert_memory_equal(back.output, "<r/>", 4);
 	release_result_free(&back);
