@@ -256,8 +256,8 @@ yes certs init-dev
 no audit prove
 no audit check-proof
 no audit consistency
-no audit query
-no audit stats
+yes audit query
+yes audit stats
 no audit report
 yes policy test
 yes policy explain
