@@ -42,7 +42,7 @@ enum sluice_rc key_write_private(EVP_PKEY *key, const char *path, struct sluice_
  * overwrites. */
 enum sluice_rc key_write_public(EVP_PKEY *key, const char *path, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
-/* For certs/ only: creates `path` (O_EXCL | O_NOFOLLOW, exactly `mode`), writes `len` bytes,
+/* Creates `path` (O_EXCL | O_NOFOLLOW, exactly `mode`), writes `len` bytes,
  * fsyncs the file and its folder. An existing file is never touched ("key.exists"). */
 enum sluice_rc certs_write_new_file(const char *path, const void *p, size_t len, mode_t mode,
                                     struct sluice_error *err) SLUICE_MUST_CHECK;

@@ -556,17 +556,20 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	positions = xml_index_positions(doc, &nelements);
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		((struct xml_position *)f.doc.portions[i].node->_private)->portion = (int)i;
-	/* What `policy explain` shows: every marking as people write it, never content. */
-	out->banner_before = marking_label(&f, &f.doc.banner);
-	for (size_t i = 0; i < f.doc.nportions; i++) {
-		char *loc = xml_node_location(f.doc.portions[i].node);
-		char *label = marking_label(&f, &f.doc.portions[i]);
-		release_result_add_portion(out, loc, f.doc.portions[i].line, label, false);
-		free(loc);
-		free(label);
+	/* What `policy explain` shows: every marking as people write it, never content. Only on
+	 * request: a release does not pay for strings nobody reads. */
+	if (req->explain) {
+		out->banner_before = marking_label(&f, &f.doc.banner);
+		for (size_t i = 0; i < f.doc.nportions; i++) {
+			char *loc = xml_node_location(f.doc.portions[i].node);
+			char *label = marking_label(&f, &f.doc.portions[i]);
+			release_result_add_portion(out, loc, f.doc.portions[i].line, label, false);
+			free(loc);
+			free(label);
+		}
 	}
 	bool decided = check_refuse_caveats(&f) && decide_portions(&f);
-	for (size_t i = 0; i < f.doc.nportions; i++)
+	for (size_t i = 0; i < out->nportions; i++)
 		out->portions[i].withheld = f.removed[i];
 	if (!decided)
 		goto out;

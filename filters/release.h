@@ -27,6 +27,8 @@ struct release_request {
 	const struct policy_domain *destination;
 	const struct redactor *redactor;
 	void *schema; /* xmlSchemaPtr compiled before the sandbox, or NULL */
+	bool explain; /* fill release_result's portions and banner_before (`policy explain` and
+	                 the other dry runs); releases leave it false and skip that work */
 };
 
 enum release_decision {
@@ -66,8 +68,10 @@ struct release_result {
 	uint8_t *output;               /* the released report, when released */
 	size_t outlen;
 	char *banner;                  /* the recomputed banner summary, when released */
-	char *banner_before;           /* the report's banner as submitted, once it was read */
-	struct release_portion *portions; /* every portion, in document order, once read */
+	char *banner_before;           /* the report's banner as submitted, once it was read
+	                                  (only for an `explain` request) */
+	struct release_portion *portions; /* every portion, in document order, once read (only
+	                                     for an `explain` request) */
 	size_t nportions;
 };
 

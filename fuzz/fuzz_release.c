@@ -45,8 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    redactor_new(&pol->flows[0], &red, &err) != SLUICE_OK)
 			abort();
 	}
+	/* explain: also the per-portion view of `policy explain` */
 	struct release_request req = { pol, &pol->flows[0], policy_domain_find(pol, "b"), red,
-	                               NULL };
+	                               NULL, true };
 	struct release_result r;
 	release_filter(&req, data, size, &r);
 	if (r.decision == RELEASE_RELEASED && r.output == NULL)

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	struct release_request req = { pol, &pol->flows[0], policy_domain_find(pol, "b"), red,
-	                               NULL };
+	                               NULL, true };
 	struct release_result r;
 	release_filter(&req, data, size, &r);
 	if (r.decision == RELEASE_RELEASED) {

@@ -14,6 +14,7 @@
 
 #include "canonical_json.h"
 #include "commands.h"
+#include "sluice_error.h"
 
 #define AUDIT_LINE_MAX (4u * 1024u * 1024u)
 
@@ -39,6 +40,31 @@ static const char stats_usage[] =
 	"log: run `sluice audit verify` first.\n"
 	"Exit: 0, 1 a line that is not a well-formed record, 64 usage, 74 I/O.\n";
 
+/* Reads one line of at most AUDIT_LINE_MAX bytes into *buf (growing it as needed, never past
+ * that bound): 1 a line, 0 the end of the file, -1 a longer line. */
+static int bounded_line(FILE *f, char **buf, size_t *cap, size_t *len)
+{
+	int c = EOF;
+	*len = 0;
+	while ((c = getc(f)) != EOF) {
+		if (*len == AUDIT_LINE_MAX)
+			return -1;
+		if (*len + 1 >= *cap) {
+			*cap = *cap ? *cap * 2 : 4096;
+			if (*cap > AUDIT_LINE_MAX + 1)
+				*cap = AUDIT_LINE_MAX + 1;
+			*buf = xrealloc(*buf, *cap);
+		}
+		(*buf)[(*len)++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (*len == 0)
+		return 0;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
 /* Calls `each` with every transfer record of the log (the "record" object), and counts
  * checkpoints. 0, 1 (a bad line, reported), or 74 (I/O, reported). */
 static int for_each_record(const char *path, const char *prog,
@@ -51,19 +77,18 @@ static int for_each_record(const char *path, const char *prog,
 		return 74;
 	}
 	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	int rc = 0;
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	size_t cap = 0, lineno = 0, n;
+	int rc = 0, got;
+	while (rc == 0 && (got = bounded_line(f, &line, &cap, &n)) != 0) {
 		lineno++;
-		if ((size_t)n > AUDIT_LINE_MAX) {
+		if (got < 0) {
 			fprintf(stderr, "%s: %s: line %zu is longer than %u bytes\n", prog, path, lineno,
 			        AUDIT_LINE_MAX);
 			rc = 1;
 			break;
 		}
 		json_error_t je;
-		json_t *j = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+		json_t *j = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
 		const char *type = json_string_value(json_object_get(j, "type"));
 		json_t *rec = json_object_get(j, "record");
 		if (j == NULL || type == NULL) {

@@ -2,15 +2,13 @@
  * `sluice policy bundle | sign | verify` (issue 5): packing a policy with every file it uses,
  * adding administrators' signatures, and checking the two-person rule (gateway/policy_bundle.h).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "fileio.h"
+#include "keys.h"
 #include "policy_bundle.h"
 
 static const char usage[] =
@@ -26,23 +24,6 @@ static const char usage[] =
 	"DIR signed exactly these bytes, and that every file matches its digest.\n"
 	"Exit: 0 done or verified; 1 not enough valid signatures (naming what is missing) or a\n"
 	"key that already signed; 64 usage; 74 I/O; 78 an invalid policy or malformed bundle.\n";
-
-/* A new file, never an existing one (O_EXCL, O_NOFOLLOW), written and fsynced. */
-static enum sluice_rc write_new(const char *path, const char *text, struct sluice_error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sluice_fail(err, SLUICE_ERR_IO, "io.write", "cannot create %s: %s%s", path,
-		                   strerror(errno), errno == EEXIST ? " (never overwritten)" : "");
-	int rc = fd_write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0 ? 0 : errno;
-	close(fd);
-	if (rc != 0) {
-		(void)unlink(path);
-		return sluice_fail(err, SLUICE_ERR_IO, "io.write", "cannot write %s: %s", path,
-		                   strerror(rc));
-	}
-	return SLUICE_OK;
-}
 
 static int fail_with(const char *what, struct sluice_error *err)
 {
@@ -81,7 +62,7 @@ static int do_bundle(int argc, char **argv)
 	if (policy_bundle_make(policy, &b, &err) != SLUICE_OK)
 		return fail_with("sluice policy bundle", &err);
 	char *json = policy_bundle_json(&b);
-	enum sluice_rc rc = write_new(out, json, &err);
+	enum sluice_rc rc = certs_write_new_file(out, json, strlen(json), 0644, &err);
 	free(json);
 	if (rc == SLUICE_OK)
 		printf("%s: policy %s version %ld, %zu file%s, unsigned (bundle_sha256 %s)\n", out,

@@ -13,6 +13,7 @@ int dryrun_policy_load(const char *prog, const char *path, struct release_contex
 
 	memset(ctx, 0, sizeof(*ctx));
 	sluice_error_clear(&err);
+	ctx->explain = true;
 	enum sluice_rc rc = release_context_load_policy(ctx, path, &err);
 	if (rc == SLUICE_OK)
 		return 0;

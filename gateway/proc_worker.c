@@ -49,7 +49,7 @@ static void handle(const struct daemon_ctx *d, int router, struct msg *m)
 	if (dst == NULL)
 		daemon_fatal("worker", "request for an unknown destination");
 	struct release_request req = { d->policy, &d->policy->flows[flow], dst, d->redactors[flow],
-		                       d->schema };
+		                       d->schema, false };
 	/* A CPU budget per report: the timer counts this process's own CPU time. */
 	struct itimerval budget = { { 0, 0 }, { WORKER_CPU_SECONDS, 0 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };

@@ -303,7 +303,7 @@ enum sluice_rc release_decide(const struct release_context *ctx, const char *fro
 		return SLUICE_ERR_REFUSED;
 	}
 	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
-	                               ctx->schema };
+	                               ctx->schema, ctx->explain };
 	filter_run(&req, report, len, purge, purge_arg, result);
 	return release_decision_rc(result->decision);
 }

@@ -33,6 +33,7 @@ struct release_context {
 	 * `required_signatures` distinct administrators of `admins_dir` signed. "" : a plain file. */
 	char admins_dir[1024];
 	unsigned required_signatures;
+	bool explain; /* dry runs: the filter also reports every portion (release_request) */
 };
 
 /* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and

@@ -1,5 +1,6 @@
 #include "tls_context.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +134,10 @@ static enum sluice_rc use_key(SSL_CTX *ctx, const struct tls_file *f, struct slu
 	return SLUICE_OK;
 }
 
-/* Every certificate of the client CA file is trusted, and named to clients as acceptable. */
-static enum sluice_rc use_client_ca(SSL_CTX *ctx, const struct tls_file *f,
-                                    struct sluice_error *err)
+/* Every certificate of the CA file is trusted (and, on the server, named to clients as the
+ * acceptable issuers); the system's trust store is never used. */
+static enum sluice_rc use_ca(SSL_CTX *ctx, const struct tls_file *f, bool name_to_clients,
+                             struct sluice_error *err)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	BIO *bio = mem_bio(f);
@@ -144,7 +146,8 @@ static enum sluice_rc use_client_ca(SSL_CTX *ctx, const struct tls_file *f,
 	if (bio == NULL)
 		return fail(err, "cannot read the client CA", f->path);
 	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		int ok = X509_STORE_add_cert(store, ca) == 1 && SSL_CTX_add_client_CA(ctx, ca) == 1;
+		int ok = X509_STORE_add_cert(store, ca) == 1 &&
+		         (!name_to_clients || SSL_CTX_add_client_CA(ctx, ca) == 1);
 		X509_free(ca);
 		if (!ok) {
 			BIO_free(bio);
@@ -231,7 +234,7 @@ enum sluice_rc tls_server_context_new(const struct tls_material *m,
 	                            err);
 	if (ctx == NULL)
 		return err->rc;
-	enum sluice_rc rc = use_client_ca(ctx, &m->client_ca, err);
+	enum sluice_rc rc = use_ca(ctx, &m->client_ca, true, err);
 	if (rc == SLUICE_OK && m->crl.pem != NULL)
 		rc = use_crl(ctx, &m->crl, crl_stale, err);
 	if (rc == SLUICE_OK &&
@@ -254,24 +257,8 @@ enum sluice_rc tls_client_context_new(const struct tls_material *m, SSL_CTX **ou
 	SSL_CTX *ctx = context_base(TLS_client_method(), 0, m, err);
 	if (ctx == NULL)
 		return err->rc;
-	/* The destination's server certificate must chain to `ca`, and only to it: not to the
-	 * system's trust store. */
-	enum sluice_rc rc = SLUICE_OK;
-	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	BIO *bio = mem_bio(&m->client_ca);
-	X509 *ca;
-	int n = 0;
-	while (bio != NULL && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		int ok = X509_STORE_add_cert(store, ca) == 1;
-		X509_free(ca);
-		if (!ok)
-			break;
-		n++;
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	if (n == 0)
-		rc = fail(err, "no CA certificate in", m->client_ca.path);
+	/* The destination's server certificate must chain to `ca`, and only to it. */
+	enum sluice_rc rc = use_ca(ctx, &m->client_ca, false, err);
 	if (rc == SLUICE_OK &&
 	    X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(ctx), X509_PURPOSE_SSL_SERVER) != 1)
 		rc = fail(err, "cannot require a TLS server certificate for", m->client_ca.path);

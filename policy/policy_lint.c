@@ -142,6 +142,16 @@ void policy_lint(const struct policy *p, struct lint_finding **out, size_t *n)
 	*n = f.n;
 }
 
+/* Whether the '{' at `p` opens an unbounded count such as {2,} or {1,5}: a ',' before the
+ * closing '}' (a '{' never closed is a literal). */
+static int open_count(const char *p)
+{
+	for (p++; *p != '\0' && *p != '}'; p++)
+		if (*p == ',')
+			return 1;
+	return 0;
+}
+
 int lint_regex_may_backtrack(const char *re)
 {
 	/* For each group, whether its body has a quantifier or an alternation at its own level
@@ -179,9 +189,7 @@ int lint_regex_may_backtrack(const char *re)
 			int risky = inner[depth] > 0;
 			depth--;
 			char q = re[i + 1];
-			int quantified = q == '*' || q == '+' ||
-			                 (q == '{' && strchr(re + i + 1, ',') != NULL &&
-			                  strchr(re + i + 1, ',') < strchr(re + i + 1, '}'));
+			int quantified = q == '*' || q == '+' || (q == '{' && open_count(re + i + 1));
 			int possessive = quantified && q != '{' && re[i + 2] == '+';
 			if (risky && quantified && !possessive)
 				return 1;
@@ -189,7 +197,7 @@ int lint_regex_may_backtrack(const char *re)
 				inner[depth] += 1; /* the enclosing group now holds repetition */
 			continue;
 		}
-		if (c == '*' || c == '+' || c == '|' || (c == '{' && strchr(re + i, ',') != NULL))
+		if (c == '*' || c == '+' || c == '|' || (c == '{' && open_count(re + i)))
 			inner[depth] += 1;
 	}
 	return 0;
