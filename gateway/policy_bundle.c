@@ -104,6 +104,8 @@ enum sluice_rc policy_bundle_make(const char *policy_path, struct policy_bundle 
 			rc = add_file(out, base, p->flows[f].wordlists[w].path, err);
 	if (rc == SLUICE_OK && p->schema_written != NULL)
 		rc = add_file(out, base, p->schema_written, err);
+	for (size_t i = 0; rc == SLUICE_OK && i < p->nschemes; i++)
+		rc = add_file(out, base, p->schemes[i].written, err);
 	free(base);
 	policy_free(p);
 	if (rc != SLUICE_OK)

@@ -2,7 +2,7 @@
  * Signed policy bundles and the two-person rule (issue 5; docs/POLICY.md "Deploying with two
  * signatures").
  *
- * A bundle is one JSON file holding a policy and every file it references (word lists, the
+ * A bundle is one JSON file holding a policy and every file it references (word lists, SPIFs, the
  * XSD), each with its SHA-256, and any number of administrators' Ed25519 signatures:
  *
  *   {"sluice_policy_bundle": 1, "policy_id": ..., "policy_version": ..., "bundle_sha256": ...,

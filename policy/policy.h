@@ -29,9 +29,30 @@ struct policy_caveat {
 	unsigned line;          /* of its token in the policy file */
 };
 
+struct spif;
+struct spif_clearance;
+
+/* A marking scheme given by a SPIF (profile stanag4774): `scheme: {spif: FILE}` (named "") or
+ * one of `schemes: {NAME: {spif: FILE}}`. The SPIF is loaded with the policy and lives as long
+ * as it (filters/spif.h). */
+struct policy_scheme {
+	char *name;
+	char *written;        /* the SPIF's path as written in the policy */
+	char *path;           /* resolved against the policy's folder */
+	char sha256_hex[65];  /* of the SPIF file's bytes: part of the bundle digest */
+	struct spif *spif;
+	unsigned line;
+};
+
 struct policy_domain {
 	char *name;
-	int clearance; /* level in the profile's classification scheme */
+	/* How the domain labels its reports and reads its clearance: "ism", "tlp" or
+	 * "stanag4774" (the policy's `profile` unless the domain names its own). */
+	const char *profile;
+	const struct classification_scheme *scheme; /* the classification list of `clearance` */
+	const struct policy_scheme *spif_scheme;    /* stanag4774: the SPIF of its labels */
+	struct spif_clearance *spif_clearance;      /* stanag4774: clearance + holds, resolved */
+	int clearance; /* level in the domain's classification scheme */
 	struct strset holds; /* with, for TLP, "tlp-org:O", "tlp-community:C", "tlp-client-of:O" */
 	char *organisation;  /* TLP membership (profile tlp): NULL when not declared */
 	struct strset communities;
@@ -81,7 +102,7 @@ struct policy {
 	char *path;        /* the file (or name) it was loaded from */
 	char *id;
 	long version;
-	char *profile;     /* "ism" */
+	char *profile;     /* "ism", "tlp" or "stanag4774": the default of every domain */
 	char *schema_path; /* resolved against the policy's folder, or NULL */
 	char *schema_written; /* as written in the policy, or NULL */
 	char schema_sha256_hex[65];
@@ -93,6 +114,8 @@ struct policy {
 	size_t ndomains;
 	struct policy_flow *flows;
 	size_t nflows;
+	struct policy_scheme *schemes; /* `scheme:` first (name ""), then `schemes:` */
+	size_t nschemes;
 	uint8_t sha256[32];  /* of the policy file's bytes */
 	char sha256_hex[65];
 	/* SHA-256 over everything that decides what the policy does: the policy file and every
@@ -131,6 +154,8 @@ enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t 
 /* Frees everything the policy owns; NULL is fine. */
 void policy_free(struct policy *p);
 
+/* The SPIF scheme called `name` ("" for `scheme:`), or NULL. */
+const struct policy_scheme *policy_scheme_find(const struct policy *p, const char *name);
 /* The domain called `name`, or NULL. */
 const struct policy_domain *policy_domain_find(const struct policy *p, const char *name);
 /* The caveat rule for `token`, or NULL when the policy declares none. */

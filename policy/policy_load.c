@@ -34,6 +34,8 @@
 #include "fileio.h"
 #include "label.h"
 #include "redact.h"
+#include "spif.h"
+#include "stanag4774.h"
 
 _Static_assert(POLICY_MAX_NESTING == YAML_STRICT_MAX_NESTING,
                "policy.h documents the nesting limit of yaml_strict.h");
@@ -59,7 +61,7 @@ struct loader {
 	struct yaml_doc doc;  /* the policy's name, rule prefix "policy", the error */
 	const char *base_dir; /* word lists and the schema resolve against it */
 	struct policy *p;
-	const struct classification_scheme *scheme;
+	const struct ynode *root;      /* the whole document, for handlers that look ahead */
 	struct flow_pair *pairs;
 	size_t npairs, cappairs;
 	const struct policy_domain **domain_index; /* sorted by name, for flows */
@@ -294,6 +296,142 @@ static const struct ymap_rule caveat_rules[] = {
 
 /* ---- domains ---- */
 
+/* The profiles a policy or a domain may name. */
+#define PROFILE_STANAG4774 "stanag4774"
+static const char *const known_profiles[] = { "ism", "tlp", PROFILE_STANAG4774 };
+
+static const char *profile_known(const char *v)
+{
+	for (size_t i = 0; i < sizeof(known_profiles) / sizeof(known_profiles[0]); i++)
+		if (strcmp(known_profiles[i], v) == 0)
+			return known_profiles[i];
+	return NULL;
+}
+
+static enum sluice_rc domain_profile(void *loader, const struct ynode *key,
+                                     const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	struct policy_domain *d = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_string(&L->doc, value, "'profile'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	d->profile = profile_known(v);
+	if (d->profile == NULL)
+		return fail_node(L, value, "policy.value",
+		                 "profile '%s' is not supported (supported: ism, tlp, stanag4774)",
+		                 yaml_show(v).s);
+	d->scheme = classification_scheme_find(d->profile); /* NULL for stanag4774: its SPIF's */
+	return SLUICE_OK;
+}
+
+static enum sluice_rc domain_scheme(void *loader, const struct ynode *key,
+                                    const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	struct policy_domain *d = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_name(&L->doc, value, "'scheme'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	if (strcmp(d->profile, PROFILE_STANAG4774) != 0)
+		return fail_node(L, value, "policy.value",
+		                 "'scheme' names the SPIF of a stanag4774 domain, and domain '%s' has "
+		                 "profile %s", yaml_show(d->name).s, d->profile);
+	d->spif_scheme = policy_scheme_find(L->p, v);
+	if (d->spif_scheme == NULL)
+		return fail_node(L, value, "policy.unknown-scheme",
+		                 "unknown scheme '%s': declare it under 'schemes' with its SPIF",
+		                 yaml_show(v).s);
+	return SLUICE_OK;
+}
+
+/* A stanag4774 domain's clearance: a classification of its SPIF, which covers every
+ * classification up to it (by the SPIF's hierarchy). */
+static enum sluice_rc domain_spif_clearance(struct loader *L, const struct ynode *value,
+                                            struct policy_domain *d, const char *v)
+{
+	if (d->spif_scheme == NULL)
+		return fail_node(L, value, "policy.no-scheme",
+		                 "domain '%s' labels with stanag4774 but names no SPIF: give the "
+		                 "policy 'scheme: {spif: FILE}' or the domain 'scheme: NAME'",
+		                 yaml_show(d->name).s);
+	const struct spif *spif = d->spif_scheme->spif;
+	const struct spif_classification *cls = spif_class_by_name(spif, v);
+	if (cls == NULL) {
+		char levels[256] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < spif->nclasses && used < sizeof(levels); i++) {
+			int w = snprintf(levels + used, sizeof(levels) - used, "%s%s", i ? ", " : "",
+			                 spif->by_level[i]->name);
+			used += w > 0 ? (size_t)w : 0;
+		}
+		return fail_node(L, value, "policy.value",
+		                 "unknown classification '%s' for policy %s of SPIF %s (one of: %s)",
+		                 yaml_show(v).s, spif->policy_name, d->spif_scheme->written, levels);
+	}
+	d->scheme = &spif->scheme;
+	d->clearance = (int)cls->level;
+	d->spif_clearance = xcalloc(1, sizeof(*d->spif_clearance));
+	d->spif_clearance->spif = spif;
+	d->spif_clearance->levels = xcalloc(spif->nclasses, sizeof(bool));
+	for (size_t i = 0; i <= cls->level && i < spif->nclasses; i++)
+		d->spif_clearance->levels[i] = true;
+	return SLUICE_OK;
+}
+
+/* A value a stanag4774 domain holds: "TAG SET: CATEGORY", both names as the SPIF gives them
+ * (compared without regard to case). It holds that category in every tag of the set that has
+ * one of the name. */
+static enum sluice_rc domain_spif_hold(struct loader *L, const struct ynode *at,
+                                       struct policy_domain *d, const char *v)
+{
+	const struct spif *spif = d->spif_scheme->spif;
+	const char *colon = strchr(v, ':');
+	if (colon == NULL)
+		return fail_node(L, at, "policy.value",
+		                 "'%s': a stanag4774 domain holds categories as 'TAG SET: CATEGORY' "
+		                 "(e.g. 'Releasable To: NATO')", yaml_show(v).s);
+	char *set_name = xstrndup(v, (size_t)(colon - v));
+	const char *cat_name = colon + 1;
+	while (*cat_name == ' ')
+		cat_name++;
+	size_t n = strlen(set_name);
+	while (n > 0 && set_name[n - 1] == ' ')
+		set_name[--n] = '\0';
+	const struct spif_tag_set *set = spif_tag_set_by_name(spif, set_name);
+	enum sluice_rc rc = SLUICE_OK;
+	bool found = false;
+	if (set == NULL) {
+		rc = fail_node(L, at, "policy.value", "'%s': policy %s has no tag set '%s'",
+		               yaml_show(v).s, spif->policy_name, yaml_show(set_name).s);
+		goto out;
+	}
+	static const enum category_type types[] = { CATEGORY_RESTRICTIVE, CATEGORY_PERMISSIVE,
+		                                    CATEGORY_INFORMATIVE };
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		const struct spif_category *cat = spif_category_by_name(set, types[t], cat_name);
+		if (cat == NULL)
+			continue;
+		found = true;
+		struct spif_clearance *c = d->spif_clearance;
+		c->cats = xrealloc(c->cats, (c->ncats + 1) * sizeof(*c->cats));
+		c->cats[c->ncats++] = cat;
+	}
+	if (!found)
+		rc = fail_node(L, at, "policy.value", "'%s': tag set '%s' of policy %s has no "
+		               "category '%s'", yaml_show(v).s, set->name, spif->policy_name,
+		               yaml_show(cat_name).s);
+out:
+	free(set_name);
+	return rc;
+}
+
 static enum sluice_rc domain_clearance(void *loader, const struct ynode *key,
                                        const struct ynode *value, void *ctx)
 {
@@ -307,17 +445,19 @@ static enum sluice_rc domain_clearance(void *loader, const struct ynode *key,
 	(void)key;
 	if (rc != SLUICE_OK)
 		return rc;
-	d->clearance = classification_level(L->scheme, v);
+	if (strcmp(d->profile, PROFILE_STANAG4774) == 0)
+		return domain_spif_clearance(L, value, d, v);
+	d->clearance = classification_level(d->scheme, v);
 	if (d->clearance >= 0)
 		return SLUICE_OK;
-	for (size_t i = 0; i < L->scheme->count && used < sizeof(levels); i++) {
+	for (size_t i = 0; i < d->scheme->count && used < sizeof(levels); i++) {
 		int w = snprintf(levels + used, sizeof(levels) - used, "%s%s", i ? ", " : "",
-		                 L->scheme->names[i]);
+		                 d->scheme->names[i]);
 		used += w > 0 ? (size_t)w : 0;
 	}
 	return fail_node(L, value, "policy.value",
 	                 "unknown classification '%s' for profile %s (one of: %s)", yaml_show(v).s,
-	                 L->scheme->profile, levels);
+	                 d->scheme->profile, levels);
 }
 
 static enum sluice_rc domain_holds(void *loader, const struct ynode *key,
@@ -327,12 +467,25 @@ static enum sluice_rc domain_holds(void *loader, const struct ynode *key,
 	struct policy_domain *d = ctx;
 	const char **values = NULL;
 	size_t n = 0;
+	/* SPIF category names have spaces ("Releasable To: NATO"); other values are tokens. */
+	bool spif = strcmp(d->profile, PROFILE_STANAG4774) == 0;
 	enum sluice_rc rc = ynode_string_list(&L->doc, value, "'holds'", "a value of 'holds'",
-	                                      ynode_token, &values, &n);
+	                                      spif ? ynode_nonempty_string : ynode_token, &values,
+	                                      &n);
 
 	(void)key;
 	if (rc != SLUICE_OK)
 		return rc;
+	if (spif) {
+		for (size_t i = 0; rc == SLUICE_OK && i < n; i++) {
+			rc = domain_spif_hold(L, value->kind == YNODE_SEQUENCE ? value->items[i] : value,
+			                      d, values[i]);
+			if (rc == SLUICE_OK)
+				(void)strset_add(&d->holds, values[i]);
+		}
+		free(values);
+		return rc;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(values[i], "tlp-", 4) == 0) {
 			free(values);
@@ -411,6 +564,8 @@ static enum sluice_rc domain_clients_of(void *loader, const struct ynode *key,
 }
 
 static const struct ymap_rule domain_rules[] = {
+	{ "profile", false, domain_profile },
+	{ "scheme", false, domain_scheme },
 	{ "clearance", true, domain_clearance },
 	{ "holds", false, domain_holds },
 	{ "organisation", false, domain_organisation },
@@ -796,6 +951,33 @@ static enum sluice_rc flows_check_pairs(struct loader *L)
 	                 yaml_show(again->from).s, yaml_show(again->to).s, first->at->line);
 }
 
+/* A report is read under its source's profile and released under its destination's: the two
+ * must be the same scheme, or two SPIFs of which the source's declares the destination's
+ * policy an equivalent (the labels are then translated, filters/release.c). */
+static enum sluice_rc flow_check_labels(struct loader *L, const struct flow_pair *fp)
+{
+	const struct policy_domain *a = policy_domain_find(L->p, fp->from);
+	const struct policy_domain *b = policy_domain_find(L->p, fp->to);
+	if (a == NULL || b == NULL)
+		return SLUICE_OK;
+	if (strcmp(a->profile, b->profile) != 0)
+		return fail_node(L, fp->at, "policy.profile-mismatch",
+		                 "a flow from '%s' (profile %s) to '%s' (profile %s): labels cannot "
+		                 "be carried from one profile to another",
+		                 yaml_show(a->name).s, a->profile, yaml_show(b->name).s, b->profile);
+	if (a->spif_scheme == NULL || b->spif_scheme == NULL || a->spif_scheme == b->spif_scheme)
+		return SLUICE_OK;
+	const struct spif *from = a->spif_scheme->spif, *to = b->spif_scheme->spif;
+	for (size_t i = 0; i < from->nequiv_policies; i++)
+		if (strcmp(from->equiv_policies[i].id, to->policy_id) == 0)
+			return SLUICE_OK;
+	return fail_node(L, fp->at, "policy.no-equivalence",
+	                 "a flow from '%s' (policy %s) to '%s' (policy %s): the SPIF %s declares "
+	                 "no equivalent policy %s (%s), so its labels cannot be carried across",
+	                 yaml_show(a->name).s, from->policy_name, yaml_show(b->name).s,
+	                 to->policy_name, a->spif_scheme->written, to->policy_name, to->policy_id);
+}
+
 /* ---- the top level ---- */
 
 static enum sluice_rc top_format(void *loader, const struct ynode *key,
@@ -856,13 +1038,132 @@ static enum sluice_rc top_profile(void *loader, const struct ynode *key,
 	(void)ctx;
 	if (rc != SLUICE_OK)
 		return rc;
-	L->scheme = strcmp(v, "ism") == 0 || strcmp(v, "tlp") == 0 ? classification_scheme_find(v)
-	                                                           : NULL;
-	if (L->scheme == NULL)
+	if (profile_known(v) == NULL)
 		return fail_node(L, value, "policy.value",
-		                 "profile '%s' is not supported (supported: ism, tlp)", yaml_show(v).s);
+		                 "profile '%s' is not supported (supported: ism, tlp, stanag4774)",
+		                 yaml_show(v).s);
 	L->p->profile = xstrdup(v);
 	return SLUICE_OK;
+}
+
+/* ---- SPIF schemes ---- */
+
+struct scheme_ctx {
+	struct policy_scheme *scheme;
+};
+
+static enum sluice_rc scheme_spif(void *loader, const struct ynode *key,
+                                  const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	struct policy_scheme *ps = ((struct scheme_ctx *)ctx)->scheme;
+	struct sluice_error inner;
+	struct stat st;
+	const char *v;
+	int fd;
+	enum sluice_rc rc = ynode_nonempty_string(&L->doc, value, "'spif'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	ps->written = xstrdup(v);
+	ps->path = path_join(L->base_dir, v);
+	ps->line = value->line;
+	sluice_error_clear(&inner);
+	if (open_regular_file(ps->path, &fd, &st, &inner) != SLUICE_OK)
+		return fail_node(L, value, "policy.spif-file", "cannot read SPIF '%s': %s",
+		                 yaml_show(v).s, inner.message);
+	close(fd);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return fail_node(L, value, "policy.permissions",
+		                 "SPIF '%s' is writable by group or others (mode %04o); run chmod go-w",
+		                 yaml_show(v).s, (unsigned)(st.st_mode & 07777));
+	uint8_t *bytes = NULL, md[32];
+	size_t n = 0;
+	unsigned int mdlen = 0;
+	if (read_regular(ps->path, SPIF_MAX_BYTES, &bytes, &n, &inner) != SLUICE_OK)
+		return fail_node(L, value, "policy.spif-file", "cannot read SPIF '%s': %s",
+		                 yaml_show(v).s, inner.message);
+	int ok = EVP_Digest(bytes, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+	if (ok)
+		hex_encode(md, sizeof(md), ps->sha256_hex);
+	/* The SPIF's own errors name its file and line (spif.* rules, exit 78). */
+	rc = ok ? spif_load_buffer(bytes, n, ps->path, &ps->spif, L->doc.err)
+	        : sluice_fail(L->doc.err, SLUICE_ERR_INTERNAL, "internal.crypto", "SHA-256 failed");
+	free(bytes);
+	if (rc != SLUICE_OK)
+		return rc;
+	for (size_t i = 0; L->p->schemes + i < ps; i++)
+		if (strcmp(L->p->schemes[i].spif->policy_id, ps->spif->policy_id) == 0)
+			return fail_node(L, value, "policy.duplicate-scheme",
+			                 "SPIF '%s' is policy %s (%s), as scheme '%s' already is",
+			                 yaml_show(v).s, ps->spif->policy_name, ps->spif->policy_id,
+			                 L->p->schemes[i].name);
+	return SLUICE_OK;
+}
+
+static const struct ymap_rule scheme_rules[] = {
+	{ "spif", true, scheme_spif },
+};
+
+static enum sluice_rc scheme_add(struct loader *L, const char *name, const struct ynode *body)
+{
+	struct policy_scheme *ps = &L->p->schemes[L->p->nschemes++];
+	struct scheme_ctx c = { ps };
+	char what[160];
+	ps->name = xstrdup(name);
+	snprintf(what, sizeof(what), name[0] ? "scheme '%s'" : "'scheme'", yaml_show(name).s);
+	enum sluice_rc rc = ynode_need_mapping(&L->doc, body, what);
+	if (rc == SLUICE_OK)
+		rc = ymap_walk(&L->doc, body, what, scheme_rules,
+		               sizeof(scheme_rules) / sizeof(scheme_rules[0]), L, &c);
+	return rc;
+}
+
+/* `scheme:` and `schemes:` share one array, `scheme:` first; sized for both up front so that
+ * domains can keep pointers into it. */
+static void schemes_reserve(struct loader *L, const struct ynode *root)
+{
+	size_t n = 0;
+	const struct ynode *k;
+	if (L->p->schemes != NULL)
+		return;
+	if (ymap_get(root, "scheme", &k) != NULL)
+		n++;
+	const struct ynode *many = ymap_get(root, "schemes", &k);
+	if (many != NULL && many->kind == YNODE_MAPPING)
+		n += many->n / 2;
+	L->p->schemes = xcalloc(n ? n : 1, sizeof(*L->p->schemes));
+}
+
+static enum sluice_rc top_scheme(void *loader, const struct ynode *key,
+                                 const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	(void)key;
+	(void)ctx;
+	schemes_reserve(L, L->root);
+	return scheme_add(L, "", value);
+}
+
+static enum sluice_rc top_schemes(void *loader, const struct ynode *key,
+                                  const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	enum sluice_rc rc = ynode_need_mapping(&L->doc, value, "'schemes'");
+
+	(void)key;
+	(void)ctx;
+	if (rc != SLUICE_OK)
+		return rc;
+	schemes_reserve(L, L->root);
+	for (size_t i = 0; rc == SLUICE_OK && i + 1 < value->n; i += 2) {
+		const char *name;
+		rc = ynode_name(&L->doc, value->items[i], "scheme name", &name);
+		if (rc == SLUICE_OK)
+			rc = scheme_add(L, name, value->items[i + 1]);
+	}
+	return rc;
 }
 
 static enum sluice_rc top_schema(void *loader, const struct ynode *key,
@@ -983,6 +1284,9 @@ static enum sluice_rc top_domains(void *loader, const struct ynode *key,
 		d->name = xstrdup(name);
 		d->line = nk->line;
 		d->clearance = -1;
+		d->profile = profile_known(p->profile);
+		d->scheme = classification_scheme_find(d->profile);
+		d->spif_scheme = policy_scheme_find(p, "");
 		snprintf(what, sizeof(what), "domain '%s'", name);
 		rc = ynode_need_mapping(&L->doc, body, what);
 		if (rc == SLUICE_OK)
@@ -990,6 +1294,8 @@ static enum sluice_rc top_domains(void *loader, const struct ynode *key,
 			               sizeof(domain_rules) / sizeof(domain_rules[0]), L, d);
 		if (rc != SLUICE_OK)
 			return rc;
+		if (strcmp(d->profile, PROFILE_STANAG4774) != 0)
+			d->spif_scheme = NULL;
 	}
 	/* Flows look domains up by name: sorted once, so a long policy stays O(n log n). */
 	L->domain_index = xcalloc(p->ndomains, sizeof(*L->domain_index));
@@ -1026,7 +1332,10 @@ static enum sluice_rc top_flows(void *loader, const struct ynode *key,
 		if (rc != SLUICE_OK)
 			return rc;
 	}
-	return flows_check_pairs(L);
+	rc = flows_check_pairs(L);
+	for (size_t i = 0; rc == SLUICE_OK && i < L->npairs; i++)
+		rc = flow_check_labels(L, &L->pairs[i]);
+	return rc;
 }
 
 /* In this order: later handlers rely on earlier ones (domains on profile, flows on domains). */
@@ -1035,6 +1344,8 @@ static const struct ymap_rule top_rules[] = {
 	{ "id", true, top_id },
 	{ "version", true, top_version },
 	{ "profile", true, top_profile },
+	{ "scheme", false, top_scheme },
+	{ "schemes", false, top_schemes },
 	{ "schema", false, top_schema },
 	{ "limits", false, top_limits },
 	{ "caveats", false, top_caveats },
@@ -1050,6 +1361,7 @@ static const struct ymap_rule top_rules[] = {
  *   sluice-policy-bundle 1\n
  *   policy <sha256 of the policy file>\n
  *   schema <path as written> <sha256>\n          (when there is a schema)
+ *   spif <scheme name, - for `scheme:`> <path as written> <sha256>\n   (each SPIF)
  *   words <flow index> <path as written> <sha256>\n   (each word list of each flow)
  * so anyone holding the files can recompute it (docs/OVERSIGHT.md). */
 static enum sluice_rc policy_bundle_digest(struct policy *p, struct sluice_error *err)
@@ -1070,6 +1382,9 @@ static enum sluice_rc policy_bundle_digest(struct policy *p, struct sluice_error
 	BUNDLE_LINE("policy %s\n", p->sha256_hex);
 	if (p->schema_path != NULL)
 		BUNDLE_LINE("schema %s %s\n", p->schema_written, p->schema_sha256_hex);
+	for (size_t i = 0; i < p->nschemes; i++)
+		BUNDLE_LINE("spif %s %s %s\n", p->schemes[i].name[0] ? p->schemes[i].name : "-",
+		            p->schemes[i].written, p->schemes[i].sha256_hex);
 	for (size_t f = 0; f < p->nflows; f++)
 		for (size_t w = 0; w < p->flows[f].nwordlists; w++)
 			BUNDLE_LINE("words %zu %s %s\n", f, p->flows[f].wordlists[w].path,
@@ -1128,6 +1443,7 @@ enum sluice_rc policy_load_buffer(const char *name, const uint8_t *data, size_t 
 	}
 	hex_encode(p->sha256, sizeof(p->sha256), p->sha256_hex);
 	L.p = p;
+	L.root = root;
 
 	rc = ymap_walk_root(&L.doc, root, top_rules, sizeof(top_rules) / sizeof(top_rules[0]), &L,
 	                    NULL);
@@ -1210,6 +1526,10 @@ void policy_free(struct policy *p)
 	free(p->caveats);
 	for (size_t i = 0; i < p->ndomains; i++) {
 		free(p->domains[i].name);
+		if (p->domains[i].spif_clearance != NULL) {
+			spif_clearance_free(p->domains[i].spif_clearance);
+			free(p->domains[i].spif_clearance);
+		}
 		strset_free(&p->domains[i].holds);
 		free(p->domains[i].organisation);
 		strset_free(&p->domains[i].communities);
@@ -1219,7 +1539,24 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nflows; i++)
 		flow_free(&p->flows[i]);
 	free(p->flows);
+	for (size_t i = 0; i < p->nschemes; i++) {
+		free(p->schemes[i].name);
+		free(p->schemes[i].written);
+		free(p->schemes[i].path);
+		spif_free(p->schemes[i].spif);
+	}
+	free(p->schemes);
 	free(p);
+}
+
+const struct policy_scheme *policy_scheme_find(const struct policy *p, const char *name)
+{
+	if (p == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->nschemes; i++)
+		if (p->schemes[i].name != NULL && strcmp(p->schemes[i].name, name) == 0)
+			return &p->schemes[i];
+	return NULL;
 }
 
 const struct policy_domain *policy_domain_find(const struct policy *p, const char *name)

@@ -22,6 +22,8 @@
 
 #include "fileio.h"
 #include "policy.h"
+#include "spif.h"
+#include "stanag4774.h"
 
 static char policy_dir[1024]; /* $SLUICE_FIXTURES/policy */
 
@@ -283,6 +285,51 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(p->domains[0].holds.n, 0);
 	assert_int_equal(p->nflows, 0);
 	assert_null(policy_flow_find(p, "left", "left"));
+	policy_free(p);
+}
+
+/* One policy, three profiles: ism by default, a TLP domain, and STANAG 4774 domains under two
+ * SPIFs whose clearances and holds resolve against their own SPIF. */
+static void test_mixed_profiles(void **state)
+{
+	(void)state;
+	struct policy *p = load_text_ok(
+		"sluice-policy: 1\nid: t\nversion: 1\nprofile: ism\n"
+		"scheme: {spif: ../stanag4774/example-spif.xml}\n"
+		"schemes:\n  other: {spif: ../stanag4774/other-spif.xml}\n"
+		"domains:\n"
+		"  police: {clearance: S, holds: [USA]}\n"
+		"  cert: {profile: tlp, clearance: AMBER, organisation: cert}\n"
+		"  hq: {profile: stanag4774, clearance: CONFIDENTIAL,\n"
+		"       holds: ['Releasable To: ALPHA', 'special handling: keystone']}\n"
+		"  partner: {profile: stanag4774, scheme: other, clearance: CLOSED,\n"
+		"            holds: ['Audience: A']}\n"
+		"flows:\n  - {from: hq, to: partner}\n",
+		policy_dir);
+	const struct policy_domain *police = policy_domain_find(p, "police");
+	const struct policy_domain *cert = policy_domain_find(p, "cert");
+	const struct policy_domain *hq = policy_domain_find(p, "hq");
+	const struct policy_domain *partner = policy_domain_find(p, "partner");
+	assert_int_equal(p->nschemes, 2);
+	assert_string_equal(police->profile, "ism");
+	assert_null(police->spif_scheme);
+	assert_string_equal(cert->profile, "tlp");
+	assert_string_equal(cert->scheme->names[cert->clearance], "AMBER");
+	assert_string_equal(hq->profile, "stanag4774");
+	assert_ptr_equal(hq->spif_scheme, policy_scheme_find(p, ""));
+	assert_string_equal(hq->scheme->names[hq->clearance], "CONFIDENTIAL");
+	/* CONFIDENTIAL covers everything up to it, not SECRET. */
+	const struct spif *ex = hq->spif_scheme->spif;
+	assert_true(hq->spif_clearance->levels[spif_class_by_name(ex, "PUBLIC")->level]);
+	assert_true(hq->spif_clearance->levels[spif_class_by_name(ex, "CONFIDENTIAL")->level]);
+	assert_false(hq->spif_clearance->levels[spif_class_by_name(ex, "SECRET")->level]);
+	assert_int_equal(hq->spif_clearance->ncats, 2);
+	assert_string_equal(hq->spif_clearance->cats[0]->name, "ALPHA");
+	assert_string_equal(hq->spif_clearance->cats[1]->name, "KEYSTONE");
+	assert_ptr_equal(partner->spif_scheme, policy_scheme_find(p, "other"));
+	assert_string_equal(partner->spif_scheme->spif->policy_name, "OTHER");
+	assert_string_equal(partner->scheme->names[partner->clearance], "CLOSED");
+	assert_int_equal(strlen(p->schemes[1].sha256_hex), 64);
 	policy_free(p);
 }
 
@@ -619,14 +666,18 @@ struct fail_case {
 
 #define NEST20 "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
 
+#define S4774 "sluice-policy: 1\nid: t\nversion: 1\nprofile: stanag4774\n"
+#define SPIF "scheme: {spif: ../stanag4774/example-spif.xml}\n"
+
 static struct fail_case fail_cases[] = {
 	/* policy.unknown-key */
 	{ "unknown_top_key", HEAD "colour: blue\n" DOMAINS, 0, "policy.unknown-key", 5, 1,
-	  "unknown key 'colour' in the policy (allowed: sluice-policy, id, version, profile, schema, "
-	  "limits, caveats, domains, flows)" },
+	  "unknown key 'colour' in the policy (allowed: sluice-policy, id, version, profile, scheme, "
+	  "schemes, schema, limits, caveats, domains, flows)" },
 	{ "unknown_domain_key", HEAD "domains:\n  a: {clearance: S, hold: [USA]}\n", 0,
 	  "policy.unknown-key", 6, 21,
-	  "'hold' in domain 'a' (allowed: clearance, holds, organisation, communities, clients-of)" },
+	  "'hold' in domain 'a' (allowed: profile, scheme, clearance, holds, organisation, "
+	  "communities, clients-of)" },
 	{ "unknown_flow_key", FLOW "    portion: redact\n", 0, "policy.unknown-key", 11, 5,
 	  "'portion'" },
 	{ "unknown_limits_key", HEAD "limits: {max-size: 4MiB}\n" DOMAINS, 0, "policy.unknown-key",
@@ -707,8 +758,43 @@ static struct fail_case fail_cases[] = {
 	  NULL },
 	{ "huge_version", "sluice-policy: 1\nid: t\nversion: 99999999999999999999\n", 0,
 	  "policy.value", 3, 10, NULL },
-	{ "profile_stanag", "sluice-policy: 1\nid: t\nversion: 1\nprofile: stanag4774\n", 0,
-	  "policy.value", 4, 10, "profile 'stanag4774' is not supported (supported: ism, tlp)" },
+	{ "profile_unknown", "sluice-policy: 1\nid: t\nversion: 1\nprofile: stanag4775\n", 0,
+	  "policy.value", 4, 10,
+	  "profile 'stanag4775' is not supported (supported: ism, tlp, stanag4774)" },
+	{ "stanag_without_spif", S4774 "domains:\n  a: {clearance: SECRET}\n", 0, "policy.no-scheme",
+	  6, 18, "domain 'a' labels with stanag4774 but names no SPIF" },
+	{ "stanag_unknown_class", S4774 SPIF "domains:\n  a: {clearance: TOPMOST}\n", 0,
+	  "policy.value", 7, 18, "unknown classification 'TOPMOST' for policy EXAMPLE of SPIF "
+	  "../stanag4774/example-spif.xml (one of: LEGACY, PUBLIC, INTERNAL, CONFIDENTIAL, SECRET)" },
+	{ "stanag_hold_form", S4774 SPIF "domains:\n  a: {clearance: SECRET, holds: [ALPHA]}\n", 0,
+	  "policy.value", 7, 34, "a stanag4774 domain holds categories as 'TAG SET: CATEGORY'" },
+	{ "stanag_hold_tag_set", S4774 SPIF
+	  "domains:\n  a: {clearance: SECRET, holds: ['Releasable: ALPHA']}\n", 0, "policy.value", 7,
+	  34, "policy EXAMPLE has no tag set 'Releasable'" },
+	{ "stanag_hold_category", S4774 SPIF
+	  "domains:\n  a: {clearance: SECRET, holds: ['Releasable To: DELTA']}\n", 0,
+	  "policy.value", 7, 34, "tag set 'Releasable To' of policy EXAMPLE has no category 'DELTA'" },
+	{ "scheme_on_ism_domain", HEAD SPIF "domains:\n  a: {scheme: x, clearance: S}\n", 0,
+	  "policy.value", 7, 15, "'scheme' names the SPIF of a stanag4774 domain" },
+	{ "scheme_unknown", S4774 SPIF "domains:\n  a: {scheme: other, clearance: SECRET}\n", 0,
+	  "policy.unknown-scheme", 7, 15, "unknown scheme 'other'" },
+	{ "scheme_missing_file", S4774 "scheme: {spif: nowhere.xml}\n" DOMAINS, 0,
+	  "policy.spif-file", 5, 16, "cannot read SPIF 'nowhere.xml'" },
+	{ "scheme_unknown_key", S4774 "scheme: {file: x.xml}\n" DOMAINS, 0, "policy.unknown-key", 5,
+	  10, "'file' in 'scheme' (allowed: spif)" },
+	{ "scheme_twice", S4774 SPIF "schemes:\n  again: {spif: ../stanag4774/example-spif.xml}\n"
+	  "domains:\n  a: {clearance: SECRET}\n", 0, "policy.duplicate-scheme", 7, 17,
+	  "is policy EXAMPLE (2.25.71001.1), as scheme '' already is" },
+	{ "flow_across_profiles", HEAD SPIF "domains:\n  a: {clearance: S}\n"
+	  "  b: {profile: stanag4774, clearance: SECRET}\nflows:\n  - {from: a, to: b}\n", 0,
+	  "policy.profile-mismatch", 10, 19,
+	  "a flow from 'a' (profile ism) to 'b' (profile stanag4774)" },
+	{ "flow_without_equivalence", S4774 SPIF
+	  "schemes:\n  other: {spif: ../stanag4774/other-spif.xml}\n"
+	  "domains:\n  a: {clearance: SECRET}\n  b: {scheme: other, clearance: SEALED}\n"
+	  "flows:\n  - {from: b, to: a}\n", 0, "policy.no-equivalence", 12, 19,
+	  "declares no equivalent policy EXAMPLE (2.25.71001.1)" },
+
 	{ "tlp_clearance_scale", "sluice-policy: 1\nid: t\nversion: 1\nprofile: tlp\n"
 	  "domains:\n  a: {clearance: S}\n", 0, "policy.value", 6, 18,
 	  "one of: CLEAR, GREEN, AMBER, AMBER+STRICT, RED" },
@@ -850,6 +936,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_spec_example),
 	cmocka_unit_test(test_minimal_defaults),
 	cmocka_unit_test(test_find_functions),
+	cmocka_unit_test(test_mixed_profiles),
 	cmocka_unit_test(test_empty_flows_deny_everything),
 	cmocka_unit_test(test_sha256_of_file_bytes),
 	cmocka_unit_test(test_plain_scalars_are_strings),
