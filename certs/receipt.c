@@ -70,6 +70,7 @@ void transfer_record_free(struct transfer_record *r)
 	free(r->reason_rule);
 	free(r->reason);
 	free(r->banner);
+	free(r->source_banner);
 	for (size_t i = 0; i < r->nremovals; i++) {
 		free(r->removals[i].location);
 		free(r->removals[i].rule);
@@ -159,6 +160,8 @@ json_t *transfer_record_to_json(const struct transfer_record *r)
 	}
 	if (ok && r->banner != NULL)
 		ok = put(o, "banner", json_string(r->banner));
+	if (ok && r->source_banner != NULL)
+		ok = put(o, "source_banner", json_string(r->source_banner));
 	for (size_t i = 0; ok && i < r->nremovals; i++) {
 		json_t *e = json_object();
 		ok = e != NULL && put(e, "location", str_or_empty(r->removals[i].location)) &&
@@ -320,7 +323,7 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 {
 	static const char *const members[] = {
 		"transfer_id", "time", "from", "to", "policy", "input_sha256", "output_sha256",
-		"decision", "reason", "banner", "removals", "redactions", NULL};
+		"decision", "reason", "banner", "source_banner", "removals", "redactions", NULL};
 	static const char *const policy_members[] = {"id", "version", "sha256", "bundle_sha256",
 	                                             "signers", NULL};
 	static const char *const reason_members[] = {"rule", "message", "line", NULL};
@@ -388,6 +391,9 @@ static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *
 	v = json_object_get(rec, "banner");
 	if (v != NULL && !json_is_string(v))
 		return FORM_FAIL("\"banner\" is not a string");
+	v = json_object_get(rec, "source_banner");
+	if (v != NULL && (!json_is_string(v) || json_object_get(rec, "banner") == NULL))
+		return FORM_FAIL("\"source_banner\" is not a string beside a \"banner\"");
 
 	v = json_object_get(rec, "removals");
 	if (!json_is_array(v))

@@ -52,6 +52,8 @@ struct transfer_record {
 	char *reason;          /* explanation without report content, NULL when released */
 	unsigned reason_line;  /* 0 when not about one line */
 	char *banner;          /* the released report's recomputed banner, or NULL */
+	char *source_banner;   /* the same banner in the source's policy when the flow crossed
+	                          into an equivalent policy (docs/LABELS.md), or NULL */
 	struct removal_entry *removals;
 	size_t nremovals;
 	struct redaction_entry *redactions;

@@ -12,6 +12,8 @@
 
 #include "ism_marking.h"
 #include "ism_profile.h"
+#include "s4774_profile.h"
+#include "spif.h"
 #include "tlp_profile.h"
 #include "xml_intake.h"
 
@@ -44,6 +46,7 @@ void release_result_free(struct release_result *r)
 	}
 	free(r->portions);
 	free(r->banner_before);
+	free(r->source_banner);
 	free(r->output);
 	free(r->banner);
 	memset(r, 0, sizeof(*r));
@@ -195,10 +198,18 @@ static enum sluice_rc schema_validate(void *schema, xmlDocPtr doc, struct sluice
 
 /* ---- the filter ---- */
 
+enum filter_profile { FILTER_ISM, FILTER_TLP, FILTER_S4774 };
+
 struct filter {
 	const struct release_request *req;
 	const struct classification_scheme *scheme;
-	bool tlp;                /* profile tlp (else ism) */
+	enum filter_profile profile; /* the source domain's */
+	bool tlp;                /* profile tlp */
+	struct s4774_labels s4774;   /* profile stanag4774: the SPIF labels beside `doc` */
+	/* stanag4774 into another SPIF: each portion's label in the destination's policy, once
+	 * translated (translated_ok), in the same order as doc.portions */
+	struct spif_label *translated;
+	bool *translated_ok;
 	const struct policy_domain *source;
 	struct release_result *out;
 	struct ism_document doc;
@@ -258,9 +269,48 @@ static bool refuse(struct filter *f, const char *rule, unsigned line, const char
 	return false;
 }
 
+/* The SPIF label of marking `m` (the banner or a portion) of a stanag4774 document. */
+static const struct spif_label *s4774_label_of(const struct filter *f, const struct ism_marking *m)
+{
+	if (m == &f->doc.banner)
+		return &f->s4774.banner;
+	return &f->s4774.portions[m - f->doc.portions];
+}
+
+/* Whether a label of the source's SPIF may go to the destination: translated into the
+ * destination's policy first when that is another one (the translation is kept in `out`, which
+ * the caller frees; NULL: not wanted). On false, `why` says why. */
+static bool s4774_admits(const struct filter *f, const struct spif_label *l,
+                         struct spif_label *out, char *why, size_t whylen)
+{
+	const struct policy_domain *dst = f->req->destination;
+	struct sluice_error e;
+	struct spif_label translated;
+	const struct spif_label *checked = l;
+	bool ok;
+	memset(&translated, 0, sizeof(translated));
+	if (dst->spif_scheme->spif != l->spif) {
+		if (spif_label_translate(l, dst->spif_scheme->spif, &translated, &e) != SLUICE_OK) {
+			snprintf(why, whylen, "%.500s", e.message);
+			return false;
+		}
+		checked = &translated;
+	}
+	ok = spif_access_check(checked, dst->spif_clearance, &e) == SLUICE_OK;
+	if (!ok)
+		snprintf(why, whylen, "%.500s", e.message);
+	if (ok && out != NULL && checked == &translated)
+		*out = translated;
+	else
+		spif_label_free(&translated);
+	return ok;
+}
+
 /* A marking as people write it: "S//NF" (IC-ISM, DES v10) or "TLP:AMBER". New string. */
 static char *marking_label(const struct filter *f, const struct ism_marking *m)
 {
+	if (f->profile == FILTER_S4774)
+		return spif_label_marking(s4774_label_of(f, m), "", SPIF_LOC_PAGE_BOTTOM);
 	if (f->tlp) {
 		const char *name = m->level >= 0 && (size_t)m->level < f->scheme->count
 		                           ? f->scheme->names[m->level]
@@ -307,6 +357,14 @@ static bool marking_admits(const struct filter *f, const struct ism_marking *m, 
 {
 	const struct policy_domain *dst = f->req->destination;
 	const char *token = NULL;
+	if (f->profile == FILTER_S4774) {
+		if (m == &f->doc.banner)
+			return s4774_admits(f, &f->s4774.banner, NULL, why, whylen);
+		size_t i = (size_t)(m - f->doc.portions);
+		f->translated_ok[i] = s4774_admits(f, &f->s4774.portions[i], &f->translated[i], why,
+		                                   whylen);
+		return f->translated_ok[i];
+	}
 	if (!label_access_check(&m->label, f->scheme, dst->clearance, &dst->holds, why, whylen))
 		return false;
 	if (ism_marking_has_action(m, f->req->policy, CAVEAT_WITHHOLD, &token)) {
@@ -354,6 +412,8 @@ static bool decide_outside(struct filter *f, xmlNodePtr n, bool *kept, int *deci
 			continue;
 		if (portion_index(f, n) >= 0)
 			continue; /* a portion: its content is its own */
+		if (s4774_is_marking_element(n))
+			continue; /* a label, not content */
 		bool has_content = false;
 		for (xmlNodePtr c = n->children; c != NULL; c = c->next)
 			if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
@@ -446,6 +506,8 @@ static bool redact_tree(struct filter *f, xmlNodePtr n)
 		int pi = portion_index(f, n);
 		if (pi >= 0 && f->removed[pi])
 			continue; /* withheld: never redacted, never released */
+		if (s4774_is_marking_element(n))
+			continue; /* labels are re-marked, never redacted */
 		char *loc = NULL;
 		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
 			if ((attr_is_ism(a) && ism_attribute_is_marking(a->name)) ||
@@ -505,6 +567,89 @@ static bool redact_tree(struct filter *f, xmlNodePtr n)
 	return true;
 }
 
+/* Inserts `label` as an alternativeConfidentialityLabel right after `after`. */
+static void add_alternative(xmlDocPtr doc, xmlNodePtr after, const struct spif_label *label)
+{
+	xmlNodePtr alt = s4774_label_element(doc, after->ns, S4774_ALTERNATIVE, label);
+	xmlAddNextSibling(after, alt);
+}
+
+/* The stanag4774 re-marking: the banner becomes the roll-up of what remains, in the source's
+ * policy; when the destination works under an equivalent policy, every remaining portion and
+ * the banner also carry their label in it. The recomputed banner must pass the destination's
+ * clearance. */
+static bool s4774_remark(struct filter *f, xmlDocPtr doc, const struct ism_marking *const *kept,
+                         size_t nkept)
+{
+	const struct policy_domain *dst = f->req->destination;
+	const struct spif *src_spif = f->source->spif_scheme->spif;
+	const struct spif *dst_spif = dst->spif_scheme->spif;
+	const struct spif_label **labels = xcalloc(nkept + 1, sizeof(*labels));
+	struct spif_label banner, banner_dst;
+	struct sluice_error e;
+	bool ok = false;
+
+	memset(&banner_dst, 0, sizeof(banner_dst));
+	for (size_t i = 0; i < nkept; i++)
+		labels[i] = s4774_label_of(f, kept[i]);
+	if (spif_label_rollup(src_spif, labels, nkept, &banner, &e) != SLUICE_OK) {
+		free(labels);
+		return refuse(f, e.rule, f->doc.banner.line, "%s", e.message);
+	}
+	if (spif_label_check(&banner, &e) != SLUICE_OK) {
+		(void)refuse(f, "banner.invalid", f->doc.banner.line,
+		             "the recomputed banner is not a valid label of policy %s: %s",
+		             src_spif->policy_name, e.message);
+		goto out;
+	}
+	const struct spif_label *for_dst = &banner;
+	if (dst_spif != src_spif) {
+		if (spif_label_translate(&banner, dst_spif, &banner_dst, &e) != SLUICE_OK) {
+			(void)refuse(f, "banner.no-equivalent", f->doc.banner.line,
+			             "the recomputed banner has no equivalent in policy %s: %s",
+			             dst_spif->policy_name, e.message);
+			goto out;
+		}
+		for_dst = &banner_dst;
+	}
+	char *shown = spif_label_marking(for_dst, "", SPIF_LOC_PAGE_BOTTOM);
+	if (spif_access_check(for_dst, dst->spif_clearance, &e) != SLUICE_OK) {
+		(void)refuse(f, "banner.denied", f->doc.banner.line,
+		             "the recomputed banner %s may not go to %s (%s)", shown, dst->name,
+		             e.message);
+		free(shown);
+		goto out;
+	}
+	f->out->banner = shown;
+	if (dst_spif != src_spif)
+		f->out->source_banner = spif_label_marking(&banner, "", SPIF_LOC_PAGE_BOTTOM);
+
+	/* The tree: the sender's alternative labels go; the new banner replaces the old; the
+	 * destination's labels join the remaining portions. */
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	s4774_drop_alternatives(root);
+	xmlNodePtr old = f->s4774.banner_element;
+	enum s4774_kind kind =
+		strcmp((const char *)old->name, "ConfidentialityLabel") == 0 ? S4774_LEGACY
+		                                                             : S4774_ORIGINATOR;
+	xmlNodePtr fresh = s4774_label_element(doc, old->ns, kind, &banner);
+	xmlReplaceNode(old, fresh);
+	xmlFreeNode(old);
+	f->s4774.banner_element = fresh;
+	if (dst_spif != src_spif) {
+		add_alternative(doc, fresh, &banner_dst);
+		for (size_t i = 0; i < f->doc.nportions; i++)
+			if (!f->removed[i] && f->translated_ok[i])
+				add_alternative(doc, f->s4774.portion_elements[i], &f->translated[i]);
+	}
+	ok = true;
+out:
+	spif_label_free(&banner);
+	spif_label_free(&banner_dst);
+	free(labels);
+	return ok;
+}
+
 void release_filter(const struct release_request *req, const uint8_t *report, size_t len,
                     struct release_result *out)
 {
@@ -523,13 +668,22 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	f.out = out;
 	f.redact_location = redact_location;
 	memset(&new_banner, 0, sizeof(new_banner));
-	f.scheme = classification_scheme_find(req->policy->profile);
-	f.tlp = strcmp(req->policy->profile, "tlp") == 0;
 	f.source = policy_domain_find(req->policy, req->flow->from);
+	const char *profile = f.source != NULL ? f.source->profile : req->policy->profile;
+	f.scheme = f.source != NULL ? f.source->scheme : NULL;
+	f.tlp = strcmp(profile, "tlp") == 0;
+	f.profile = f.tlp ? FILTER_TLP : strcmp(profile, "stanag4774") == 0 ? FILTER_S4774
+	                                                                      : FILTER_ISM;
+	/* The policy loader refuses flows across profiles; fail closed all the same. */
 	if (f.scheme == NULL || f.source == NULL ||
-	    (strcmp(req->policy->profile, "ism") != 0 && !f.tlp)) {
-		sluice_fail(&err, SLUICE_ERR_POLICY, "policy.profile", "profile %s is not supported",
-		            req->policy->profile);
+	    (f.profile == FILTER_ISM && strcmp(profile, "ism") != 0) ||
+	    strcmp(profile, req->destination->profile) != 0 ||
+	    (f.profile == FILTER_S4774 &&
+	     (f.source->spif_scheme == NULL || req->destination->spif_scheme == NULL ||
+	      req->destination->spif_clearance == NULL))) {
+		sluice_fail(&err, SLUICE_ERR_POLICY, "policy.profile",
+		            "profile %s is not supported from %s to %s", profile, req->flow->from,
+		            req->destination->name);
 		set_outcome(&f, RELEASE_ERROR, &err);
 		return;
 	}
@@ -546,12 +700,18 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		goto out;
 	}
 	(void)xml_strip_comments_and_pis(doc);
-	if ((f.tlp ? tlp_document_read(doc, req->policy, f.source, &f.doc, &err)
-	           : ism_document_read(doc, req->policy, &f.doc, &err)) != SLUICE_OK) {
-		set_outcome(&f, RELEASE_INVALID, &err);
+	enum sluice_rc read_rc =
+		f.profile == FILTER_TLP ? tlp_document_read(doc, req->policy, f.source, &f.doc, &err)
+		: f.profile == FILTER_S4774 ? s4774_document_read(doc, f.source, &f.doc, &f.s4774, &err)
+		                            : ism_document_read(doc, req->policy, &f.doc, &err);
+	if (read_rc != SLUICE_OK) {
+		set_outcome(&f, err.rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR,
+		            &err);
 		goto out;
 	}
 	f.removed = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.removed));
+	f.translated = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.translated));
+	f.translated_ok = xcalloc(f.doc.nportions ? f.doc.nportions : 1, sizeof(*f.translated_ok));
 	size_t nelements = 0;
 	positions = xml_index_positions(doc, &nelements);
 	for (size_t i = 0; i < f.doc.nportions; i++)
@@ -592,6 +752,11 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		if (f.removed[i])
 			f.doc.portions[i].node = NULL;
+	if (f.profile == FILTER_S4774) {
+		if (!s4774_remark(&f, doc, kept, nkept))
+			goto out;
+		goto serialise;
+	}
 	if (f.tlp)
 		tlp_remark(&f.doc, kept, nkept, req->policy, f.source, &new_banner, &out->banner);
 	else
@@ -605,6 +770,7 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		             req->destination->name, why);
 		goto out;
 	}
+serialise:
 	if (xml_serialize(doc, &out->output, &out->outlen, &err) != SLUICE_OK) {
 		set_outcome(&f, RELEASE_ERROR, &err);
 		goto out;
@@ -618,7 +784,14 @@ out:
 		out->outlen = 0;
 		free(out->banner);
 		out->banner = NULL;
+		free(out->source_banner);
+		out->source_banner = NULL;
 	}
+	for (size_t i = 0; f.translated != NULL && i < f.doc.nportions; i++)
+		spif_label_free(&f.translated[i]);
+	free(f.translated);
+	free(f.translated_ok);
+	s4774_labels_free(&f.s4774);
 	if (have_banner_label)
 		label_free(&new_banner);
 	free(kept);

@@ -67,7 +67,10 @@ struct release_result {
 	size_t nredactions;
 	uint8_t *output;               /* the released report, when released */
 	size_t outlen;
-	char *banner;                  /* the recomputed banner summary, when released */
+	char *banner;                  /* the recomputed banner summary, when released: as the
+	                                  destination reads it (its own policy's marking) */
+	char *source_banner;           /* the same banner in the source's policy, when the flow
+	                                  crossed into an equivalent policy (stanag4774), else NULL */
 	char *banner_before;           /* the report's banner as submitted, once it was read
 	                                  (only for an `explain` request) */
 	struct release_portion *portions; /* every portion, in document order, once read (only

@@ -30,7 +30,9 @@ int filter_ipc_encode(const struct release_result *r, struct sbuf *b)
 		    sbuf_put_u32(b, r->portions[i].withheld ? 1 : 0))
 			return -1;
 	if (sbuf_put_cstring(b, r->banner_before ? r->banner_before : "") ||
-	    sbuf_put_cstring(b, r->banner) || sbuf_put_string(b, r->output, r->outlen))
+	    sbuf_put_cstring(b, r->banner) ||
+	    sbuf_put_cstring(b, r->source_banner ? r->source_banner : "") ||
+	    sbuf_put_string(b, r->output, r->outlen))
 		return -1;
 	return 0;
 }
@@ -150,17 +152,29 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 		rc = malformed(err, "bad banner");
 		goto out;
 	}
+	char *source_banner = NULL;
+	if (sbuf_get_cstring(&b, &source_banner, FILTER_IPC_MAX_STRING)) {
+		rc = malformed(err, "bad source banner");
+		goto out;
+	}
+	if (source_banner[0] == '\0' || decision != RELEASE_RELEASED) {
+		free(source_banner);
+		source_banner = NULL;
+	}
 	const uint8_t *op;
 	size_t olen;
 	if (sbuf_get_string_ptr(&b, &op, &olen, max_output)) {
+		free(source_banner);
 		rc = malformed(err, "bad or oversized output");
 		goto out;
 	}
 	if (sbuf_remaining(&b) != 0) {
+		free(source_banner);
 		rc = malformed(err, "trailing bytes");
 		goto out;
 	}
 	if ((decision == RELEASE_RELEASED) != (olen > 0)) {
+		free(source_banner);
 		rc = malformed(err, "output present without release, or release without output");
 		goto out;
 	}
@@ -172,6 +186,7 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 		out->banner = s;
 		s = NULL;
 	}
+	out->source_banner = source_banner;
 	out->decision = (enum release_decision)decision;
 out:
 	free(s);

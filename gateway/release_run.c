@@ -98,6 +98,8 @@ void transfer_record_set_result(struct transfer_record *rec, const struct releas
 		sha256_hex(result->output, result->outlen, rec->output_sha256);
 		free(rec->banner);
 		rec->banner = result->banner ? xstrdup(result->banner) : NULL;
+		free(rec->source_banner);
+		rec->source_banner = result->source_banner ? xstrdup(result->source_banner) : NULL;
 	}
 	for (size_t i = 0; i < result->nremovals; i++)
 		transfer_record_add_removal(rec, result->removals[i].location,

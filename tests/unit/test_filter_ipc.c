@@ -20,7 +20,8 @@ static void make_released(struct release_result *r)
 	release_result_add_portion(r, "/r/a[1]", 6, "C//REL TO USA, FRA", false);
 	release_result_add_portion(r, "/r/a[2]", 7, "S//NF", true);
 	r->banner_before = strdup("S//NF");
-	r->banner = strdup("C");
+	r->banner = strdup("<OTHER CLOSED>");
+	r->source_banner = strdup("EXAMPLE INTERNAL");
 	r->output = (uint8_t *)strdup("<r/>");
 	r->outlen = 4;
 }
@@ -46,7 +47,8 @@ static void round_trip_release(void **state)
 	assert_int_equal(back.removals[0].line, 7);
 	assert_int_equal(back.nredactions, 1);
 	assert_int_equal(back.redactions[0].count, 2);
-	assert_string_equal(back.banner, "C");
+	assert_string_equal(back.banner, "<OTHER CLOSED>");
+	assert_string_equal(back.source_banner, "EXAMPLE INTERNAL");
 	assert_string_equal(back.banner_before, "S//NF");
 	assert_int_equal(back.nportions, 2);
 	assert_string_equal(back.portions[0].label, "C//REL TO USA, FRA");
