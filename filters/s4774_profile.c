@@ -269,6 +269,30 @@ static const char *kind_element(enum s4774_kind kind)
 	return "originatorConfidentialityLabel";
 }
 
+/* Now in UTC as RFC 3339, by arithmetic: gmtime_r and strftime call tzset, which opens
+ * /etc/localtime, and the filter's sandbox (rightly) kills a process that opens anything. */
+static void utc_now(char *buf, size_t len)
+{
+	long long t = (long long)time(NULL);
+	long long days = t / 86400, secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	/* Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil, inverted). */
+	long long z = days + 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long day = doy - (153 * mp + 2) / 5 + 1;
+	long long month = mp < 10 ? mp + 3 : mp - 9;
+	long long year = yoe + era * 400 + (month <= 2);
+	snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", year, month, day,
+	         secs / 3600, secs / 60 % 60, secs % 60);
+}
+
 xmlNodePtr s4774_label_element(xmlDocPtr doc, xmlNsPtr ns, enum s4774_kind kind,
                                const struct spif_label *label)
 {
@@ -307,10 +331,7 @@ xmlNodePtr s4774_label_element(xmlDocPtr doc, xmlNsPtr ns, enum s4774_kind kind,
 				xmlNewTextChild(cat, ns, (const xmlChar *)"GenericValue",
 				                (const xmlChar *)label->cats[k]->name);
 	}
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_now(buf, sizeof(buf));
 	xmlNewTextChild(el, ns, (const xmlChar *)"CreationDateTime", (const xmlChar *)buf);
 	return el;
 }

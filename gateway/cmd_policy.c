@@ -76,7 +76,7 @@ static int policy_check(int argc, char **argv)
 		printf("%s: policy %s version %ld is valid (%zu warning%s): %zu domains, %zu flows, "
 		       "%zu caveats\n"
 		       "  sha256 %s (the policy file)\n"
-		       "  bundle_sha256 %s (the policy, its word lists and schema)\n",
+		       "  bundle_sha256 %s (the policy, its word lists, SPIFs and schema)\n",
 		       argv[1], p->id, p->version, nfindings, nfindings == 1 ? "" : "s", p->ndomains,
 		       p->nflows, p->ncaveats,
 		       p->sha256_hex, p->bundle_sha256_hex);

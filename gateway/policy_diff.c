@@ -104,6 +104,37 @@ static void diff_sets(struct policy_diff *d, enum policy_diff_group g, const cha
 /* ---------------------------------------------------------------------------------------- */
 /* Policy-wide settings                                                                     */
 
+/* SPIFs decide what every label means: any change may change every decision. */
+static void diff_schemes(struct policy_diff *d, const struct policy *a, const struct policy *b)
+{
+	for (size_t i = 0; i < a->nschemes; i++) {
+		const struct policy_scheme *sa = &a->schemes[i];
+		const struct policy_scheme *sb = policy_scheme_find(b, sa->name);
+		const char *shown = sa->name[0] != '\0' ? sa->name : "(scheme)";
+		if (sb == NULL)
+			add(d, DIFF_POLICY, CHANGE_REMOVED, "scheme", sa->line, 0, "%s: %s", shown,
+			    sa->written);
+		else if (strcmp(sa->written, sb->written) != 0)
+			add(d, DIFF_POLICY, CHANGE_CHANGED, "scheme", sa->line, sb->line,
+			    "%s: %s -> %s", shown, sa->written, sb->written);
+		else if (strcmp(sa->sha256_hex, sb->sha256_hex) != 0)
+			add(d, DIFF_POLICY, CHANGE_CHANGED, "scheme", sa->line, sb->line,
+			    "%s: SPIF %s contents changed (sha256 %.16s... -> %.16s...)", shown,
+			    sa->written, sa->sha256_hex, sb->sha256_hex);
+		else
+			continue;
+		d->everything = true;
+	}
+	for (size_t i = 0; i < b->nschemes; i++) {
+		const struct policy_scheme *sb = &b->schemes[i];
+		if (policy_scheme_find(a, sb->name) != NULL)
+			continue;
+		add(d, DIFF_POLICY, CHANGE_ADDED, "scheme", 0, sb->line, "%s: %s",
+		    sb->name[0] != '\0' ? sb->name : "(scheme)", sb->written);
+		d->everything = true;
+	}
+}
+
 static void diff_top(struct policy_diff *d, const struct policy *a, const struct policy *b)
 {
 	if (!str_eq(a->id, b->id))
@@ -140,6 +171,7 @@ static void diff_top(struct policy_diff *d, const struct policy *a, const struct
 		    a->schema_sha256_hex, b->schema_sha256_hex);
 		d->everything = true;
 	}
+	diff_schemes(d, a, b);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -200,13 +232,20 @@ static void diff_caveats(struct policy_diff *d, const struct policy *a, const st
 /* ---------------------------------------------------------------------------------------- */
 /* Domains                                                                                  */
 
-static const char *clearance_name(const struct policy *p, int level)
+/* A clearance in its domain's own scheme (domains of one policy may label differently). */
+static const char *clearance_name(const struct policy_domain *dom)
 {
-	const struct classification_scheme *s =
-		p->profile != NULL ? classification_scheme_find(p->profile) : NULL;
-	if (s == NULL || level < 0 || (size_t)level >= s->count)
+	const struct classification_scheme *s = dom->scheme;
+	if (s == NULL || dom->clearance < 0 || (size_t)dom->clearance >= s->count)
 		return "?";
-	return s->names[level];
+	return s->names[dom->clearance];
+}
+
+static const char *scheme_name(const struct policy_domain *dom)
+{
+	if (dom->spif_scheme == NULL)
+		return "-";
+	return dom->spif_scheme->name[0] != '\0' ? dom->spif_scheme->name : "(scheme)";
 }
 
 static void diff_domain(struct policy_diff *d, const struct policy *a, const struct policy *b,
@@ -214,7 +253,15 @@ static void diff_domain(struct policy_diff *d, const struct policy *a, const str
 {
 	char *subject = fmt("domain %s", da->name);
 	size_t before = d->nchanges;
-	const char *cla = clearance_name(a, da->clearance), *clb = clearance_name(b, db->clearance);
+	(void)a;
+	(void)b;
+	if (!str_eq(da->profile, db->profile))
+		add(d, DIFF_DOMAINS, CHANGE_CHANGED, subject, da->line, db->line, "profile %s -> %s",
+		    or_none(da->profile), or_none(db->profile));
+	if (strcmp(scheme_name(da), scheme_name(db)) != 0)
+		add(d, DIFF_DOMAINS, CHANGE_CHANGED, subject, da->line, db->line, "scheme %s -> %s",
+		    scheme_name(da), scheme_name(db));
+	const char *cla = clearance_name(da), *clb = clearance_name(db);
 	if (strcmp(cla, clb) != 0 || da->clearance != db->clearance)
 		add(d, DIFF_DOMAINS, CHANGE_CHANGED, subject, da->line, db->line,
 		    "clearance %s -> %s", cla, clb);
@@ -252,7 +299,7 @@ static void diff_domains(struct policy_diff *d, const struct policy *a, const st
 			continue;
 		char *subject = fmt("domain %s", db->name);
 		add(d, DIFF_DOMAINS, CHANGE_ADDED, subject, 0, db->line, "clearance %s",
-		    clearance_name(b, db->clearance));
+		    clearance_name(db));
 		strset_add(&d->domains, db->name);
 		free(subject);
 	}

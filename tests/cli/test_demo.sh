@@ -76,7 +76,7 @@ while IFS=$'\t' read -r report from to expected what || [ -n "$report" ]; do
 			[ "${removals:-0}" -ge 1 ]
 	fi
 done <"$FC/scenarios.tsv"
-check "scenarios.tsv has 14 to 20 scenarios ($runs)" between "$runs" 14 20
+check "scenarios.tsv has 14 to 24 scenarios ($runs)" between "$runs" 14 24
 
 # ---- Canaries ------------------------------------------------------------------------------
 mapfile -t canaries < <(grep -rhoa 'CANARY-[A-Z0-9-]*' "$FC/reports" | sort -u)
@@ -196,6 +196,30 @@ if released $s; then
 	root_attr_is $s nonICmarkings LES
 	scrubbed $s "BLACK ORCHID" "r.hale@nca.example" "+44 20 7946 0321"
 	kept $s 12AB34567
+fi
+
+# STANAG 4774 into an equivalent policy (one policy, three profiles): both banners in the
+# receipt, Nordland labels beside the alliance's, only the releasable portions.
+s=20-alliance-to-nordland-equivalence.xml
+if check "$s: released" released $s; then
+	check "$s: receipt banner in Nordland's policy" [ "$(receipt_field "${OUT_OF[$s]}.receipt" \
+		'.record.banner')" = "NORDLAND CONFIDENTIAL NATIONAL USE (ALLIANCE ORIGIN)" ]
+	check "$s: receipt source_banner in the alliance's policy" [ "$(receipt_field \
+		"${OUT_OF[$s]}.receipt" '.record.source_banner')" = \
+		"ALLIANCE CONFIDENTIAL Releasable to ALLIANCE, NORDLAND" ]
+	alternatives=$(grep -o '<slab:alternativeConfidentialityLabel>' "${OUT_OF[$s]}" | wc -l)
+	check "$s: banner and two kept portions carry Nordland labels ($alternatives)" \
+		[ "$alternatives" = 3 ]
+	check "$s: the portion REL TO SUDLAND is withheld for want of an equivalent" \
+		grep -q "SUDLAND' has no equivalent in policy NORDLAND" "${OUT_OF[$s]}.receipt"
+	check "$s: the Assessment and the Weather are released" \
+		grep -q 'Fog on the border roads' "${OUT_OF[$s]}"
+fi
+s=22-natcert-to-police-cyber-tlp.xml
+if check "$s: released" released $s; then
+	check "$s: banner re-marked to TLP:GREEN" [ "$(receipt_field "${OUT_OF[$s]}.receipt" \
+		'.record.banner')" = "TLP:GREEN" ]
+	scrubbed $s "duty@natcert.example"
 fi
 
 # Every released report: no comment or processing instruction from the input reaches it.

@@ -17,9 +17,9 @@ B=$W/bundle.json
 
 sl policy bundle "$EX/policy.yaml" -o "$B"
 check "bundle packs the example policy (got $RC)" [ "$RC" = 0 ]
-check "... with the policy and both word lists" [ "$(jq -r '[.files[].path] | join(" ")' "$B")" = "policy.yaml lists/sources-and-methods.txt lists/operations.txt" ]
+check "... with the policy, both word lists and both SPIFs" [ "$(jq -r '[.files[].path] | join(" ")' "$B")" = "policy.yaml lists/sources-and-methods.txt lists/operations.txt spif/alliance.xml spif/nordland.xml" ]
 check "... each file's bytes and digest" jq -e 'all(.files[]; (.sha256 | length) == 64 and (.base64 | length) > 0)' "$B" >/dev/null
-check "... its identity and bundle digest" [ "$(jq -r '.policy_id + " " + (.policy_version|tostring)' "$B")" = "fusion-cell 3" ]
+check "... its identity and bundle digest" [ "$(jq -r '.policy_id + " " + (.policy_version|tostring)' "$B")" = "fusion-cell 4" ]
 check "... unsigned" [ "$(jq '.signatures | length' "$B")" = 0 ]
 sl policy bundle "$EX/policy.yaml" -o "$B"
 check "bundle never overwrites (got $RC)" [ "$RC" = 74 ]
@@ -95,7 +95,7 @@ rel() { # rel BUNDLE OUT: release R1 under the two-person rule
 }
 rel "$B" ok
 check "release under a bundle alice and bob signed: released (got $RC)" [ "$RC" = 0 ]
-check "... its receipt names the policy in the bundle" [ "$(jq -r '.record.policy.id + " " + (.record.policy.version|tostring)' "$W/ok.xml.receipt")" = "fusion-cell 3" ]
+check "... its receipt names the policy in the bundle" [ "$(jq -r '.record.policy.id + " " + (.record.policy.version|tostring)' "$W/ok.xml.receipt")" = "fusion-cell 4" ]
 check "... with the same bundle digest as the bundle's" [ "$(jq -r .record.policy.bundle_sha256 "$W/ok.xml.receipt")" = "$(jq -r .bundle_sha256 "$B")" ]
 check "... naming the two administrators who approved it, by key id" [ "$(jq -r '.record.policy.signers | join(" ")' "$W/ok.xml.receipt")" = "$(jq -r '[.signatures[].key_id] | map(select(. != "'"$(jq -r '.signatures[1].key_id' "$B")"'")) | sort | join(" ")' "$B")" ]
 check "... the receipt verifies with them in it" "$SLUICE" verify --pub "$W/gw.pub" --receipt "$W/ok.xml.receipt" "$W/ok.xml"
