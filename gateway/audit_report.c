@@ -410,6 +410,29 @@ static void table_more(FILE *out, size_t shown, size_t total, int columns)
 		        columns, total - shown);
 }
 
+/* The decision columns from `first` on ("Other" only when some record has a decision the
+ * gateway never writes), then "Total", as headers or as the cells of one row. */
+static void decision_headers(FILE *out, int first, bool other)
+{
+	static const char *const titles[REPORT_NDECISIONS] = {
+		"Released", "Refused", "Invalid", "Error", "Other",
+	};
+	for (int d = first; d < REPORT_NDECISIONS; d++)
+		if (d != REPORT_OTHER || other)
+			fprintf(out, "<th>%s</th>", titles[d]);
+	fputs("<th>Total</th></tr>", out);
+}
+
+static void decision_cells(FILE *out, const size_t n[REPORT_NDECISIONS], int first, bool other,
+                           size_t total)
+{
+	for (int d = first; d < REPORT_NDECISIONS; d++)
+		if (d != REPORT_OTHER || other)
+			cell_num(out, n[d]);
+	cell_num(out, total);
+	fputs("</tr>", out);
+}
+
 /* ---- sorting ---- */
 
 static int by_day_flow(const void *a, const void *b)
@@ -796,12 +819,8 @@ static void section_flows(FILE *out, const struct audit_report *r)
 	bool other = r->n[REPORT_OTHER] > 0;
 	fputs("<h2>Transfers per flow per day</h2>", out);
 	chart_flows_per_day(out, r, rows);
-	fputs("<table id=\"flows\"><tr><th>Day (UTC)</th><th>From</th><th>To</th><th>Released</th>"
-	      "<th>Refused</th><th>Invalid</th><th>Error</th>",
-	      out);
-	if (other)
-		fputs("<th>Other</th>", out);
-	fputs("<th>Total</th></tr>", out);
+	fputs("<table id=\"flows\"><tr><th>Day (UTC)</th><th>From</th><th>To</th>", out);
+	decision_headers(out, REPORT_RELEASED, other);
 	size_t shown = r->flow_days.n < TABLE_ROWS_MAX ? r->flow_days.n : TABLE_ROWS_MAX;
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_flow_day *fd = rows[i];
@@ -809,11 +828,7 @@ static void section_flows(FILE *out, const struct audit_report *r)
 		cell_text(out, fd->day);
 		cell_text(out, domain_shown(fd->from));
 		cell_text(out, domain_shown(fd->to));
-		for (int d = 0; d < REPORT_NDECISIONS; d++)
-			if (d != REPORT_OTHER || other)
-				cell_num(out, fd->n[d]);
-		cell_num(out, sum(fd->n));
-		fputs("</tr>", out);
+		decision_cells(out, fd->n, REPORT_RELEASED, other, sum(fd->n));
 	}
 	table_more(out, shown, r->flow_days.n, other ? 9 : 8);
 	fputs("</table>", out);
@@ -828,22 +843,14 @@ static void section_refusals(FILE *out, const struct audit_report *r)
 	      "by the rule that made it.</p>",
 	      out);
 	chart_bars(out, rows, r->refusals.n, "Refusals by reason", "#D55E00");
-	fputs("<table id=\"refusals\"><tr><th>Rule</th><th>Refused</th><th>Invalid</th>"
-	      "<th>Error</th>",
-	      out);
-	if (other)
-		fputs("<th>Other</th>", out);
-	fputs("<th>Total</th></tr>", out);
+	fputs("<table id=\"refusals\"><tr><th>Rule</th>", out);
+	decision_headers(out, REPORT_REFUSED, other);
 	size_t shown = r->refusals.n < TABLE_ROWS_MAX ? r->refusals.n : TABLE_ROWS_MAX;
 	for (size_t i = 0; i < shown; i++) {
 		const struct report_rule *row = rows[i];
 		fputs("<tr>", out);
 		cell_code(out, row->rule);
-		for (int d = REPORT_REFUSED; d < REPORT_NDECISIONS; d++)
-			if (d != REPORT_OTHER || other)
-				cell_num(out, row->n[d]);
-		cell_num(out, row->items);
-		fputs("</tr>", out);
+		decision_cells(out, row->n, REPORT_REFUSED, other, row->items);
 	}
 	table_more(out, shown, r->refusals.n, other ? 6 : 5);
 	fputs("</table>", out);

@@ -138,3 +138,16 @@ demo_audit_log() {
 	done <"$ex/scenarios.tsv"
 	echo "$n"
 }
+
+# sluiced_start: starts sluiced -f on $D/sluiced.yaml (log appended to $W/daemon.log), sets DPID
+# and waits up to 5 s for this daemon's "started" line; false when it exits or does not start.
+sluiced_start() {
+	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 50); do
+		grep -q "sluiced\[$DPID\] supervisor: started: policy" "$W/daemon.log" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

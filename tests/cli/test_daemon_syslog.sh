@@ -61,15 +61,7 @@ listen() { # listen KIND OUT [PATH]: starts a collector and waits until it liste
 	done
 	return 1
 }
-start() {
-	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 50); do
-		grep -q "sluiced\[$DPID\] supervisor: started: policy" "$W/daemon.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+start() { sluiced_start; } # lib.sh
 stop() {
 	kill -TERM "$DPID"
 	for _ in $(seq 1 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done

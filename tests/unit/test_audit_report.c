@@ -17,6 +17,7 @@
 
 #include "audit_reader.h"
 #include "audit_report.h"
+#include "json_text.h"
 #include "tmpdir.h"
 
 /* ---- escaping ---- */
@@ -89,19 +90,10 @@ static void test_escape_cuts_long_strings(void **state)
 
 /* ---- figures ---- */
 
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", e.text, text);
-	return j;
-}
-
 /* Adds a transfer line whose record is `record_json`, as line `number`. */
 static void add_transfer(struct audit_report *r, size_t number, const char *record_json)
 {
-	json_t *rec = parse(record_json);
+	json_t *rec = json_from_text(record_json);
 	struct audit_line line = { .number = number, .kind = AUDIT_LINE_TRANSFER, .record = rec };
 	audit_report_add_line(r, &line);
 	json_decref(rec);
@@ -109,7 +101,7 @@ static void add_transfer(struct audit_report *r, size_t number, const char *reco
 
 static void add_checkpoint(struct audit_report *r, size_t number, const char *json)
 {
-	json_t *j = parse(json);
+	json_t *j = json_from_text(json);
 	struct audit_line line = { .number = number, .kind = AUDIT_LINE_CHECKPOINT, .json = j };
 	audit_report_add_line(r, &line);
 	json_decref(j);

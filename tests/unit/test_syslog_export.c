@@ -16,20 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_text.h"
 #include "syslog_export.h"
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", e.text, text);
-	return j;
-}
 
 static char *format(const char *record_json, size_t seq, unsigned facility, const char *host)
 {
-	json_t *rec = parse(record_json);
+	json_t *rec = json_from_text(record_json);
 	struct syslog_origin origin = { facility, host, "4242" };
 	char *msg = syslog_format_record(rec, seq, &origin);
 	json_decref(rec);
