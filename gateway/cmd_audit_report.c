@@ -148,8 +148,8 @@ int cmd_audit_report(int argc, char **argv)
 		rc = write_page(&r, out, log);
 	if (rc == 0 && (r.verification == REPORT_VERIFY_FAILED || r.bad_lines > 0)) {
 		if (r.verification == REPORT_VERIFY_FAILED)
-			fprintf(stderr, "sluice audit report: %s: the log does not verify: line %zu: %s\n",
-			        log, r.verify.bad_line, r.verify.why);
+			fprintf(stderr, "sluice audit report: %s: the log does not verify: %s\n", log,
+			        r.verify.why); /* `why` begins with "line N:" */
 		if (r.bad_lines > 0)
 			fprintf(stderr, "sluice audit report: %s: %zu lines are not audit records (first: "
 			                "line %zu, %s)\n",
