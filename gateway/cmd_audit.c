@@ -11,6 +11,8 @@ static const char usage[] =
 	"       sluice audit query LOG [--json] [--from D] [--to D] [--decision X] [--since T]\n"
 	"                          [--until T]   (sluice audit query --help)\n"
 	"       sluice audit stats LOG [--json]\n"
+	"       sluice audit report --html OUT [--pub PUBKEY] [--since T] [--until T] LOG\n"
+	"       sluice audit export --syslog [--format rfc5424] [--facility F] [--hostname H] LOG\n"
 	"\n"
 	"Checks every line of the audit log: canonical JSON, consecutive sequence numbers, the\n"
 	"SHA-256 chain, the signed checkpoints, and that the log ends with a checkpoint.\n"
@@ -69,6 +71,10 @@ int cmd_audit(int argc, char **argv)
 		return audit_verify(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "stats") == 0))
 		return cmd_audit_query(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "report") == 0)
+		return cmd_audit_report(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return cmd_audit_export(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return 0;

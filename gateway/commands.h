@@ -9,6 +9,8 @@ int cmd_release(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_audit_query(int argc, char **argv); /* audit query | stats */
+int cmd_audit_report(int argc, char **argv); /* audit report */
+int cmd_audit_export(int argc, char **argv); /* audit export */
 int cmd_policy(int argc, char **argv);
 int cmd_policy_bundle(int argc, char **argv); /* policy bundle | sign | verify */
 int cmd_policy_diff(int argc, char **argv);   /* policy diff */

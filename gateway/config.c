@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "syslog_export.h"
 #include "yaml_strict.h"
 
 #define CONFIG_FORMAT 1
@@ -639,6 +640,82 @@ static enum sluice_rc top_forward(void *loader, const struct ynode *key,
 	return SLUICE_OK;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* audit-syslog                                                                             */
+
+#define SYSLOG_UNIX_PATH_MAX 107 /* sun_path, less its NUL */
+
+static enum sluice_rc syslog_target(void *loader, const struct ynode *key,
+                                    const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	struct sluiced_syslog *sl = ctx;
+	const char *v, *why = NULL;
+	enum sluice_rc rc = ynode_string(&C->doc, value, "'target'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	if (strncmp(v, "udp://", 6) == 0 || strncmp(v, "tcp://", 6) == 0) {
+		sl->transport = v[0] == 'u' ? SYSLOG_UDP : SYSLOG_TCP;
+		if (!parse_host_port(v + 6, strlen(v + 6), true, &sl->host, &sl->port, &why))
+			return fail_value(C, value, "'target' %.6sHOST:PORT: %s, found '%s'", v, why,
+			                  yaml_show(v).s);
+	} else if (strncmp(v, "unix:", 5) == 0) {
+		sl->transport = SYSLOG_UNIX;
+		if (v[5] != '/' || strlen(v + 5) > SYSLOG_UNIX_PATH_MAX || has_control_chars(v))
+			return fail_value(C, value, "'target' unix:PATH needs an absolute socket path of at "
+			                  "most %d bytes, found '%s'", SYSLOG_UNIX_PATH_MAX,
+			                  yaml_show(v).s);
+		sl->path = xstrdup(v + 5);
+	} else {
+		return fail_value(C, value, "'target' must be udp://HOST:PORT, tcp://HOST:PORT or "
+		                  "unix:/PATH, found '%s'", yaml_show(v).s);
+	}
+	sl->target = xstrdup(v);
+	return SLUICE_OK;
+}
+
+static enum sluice_rc syslog_facility(void *loader, const struct ynode *key,
+                                      const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	struct sluiced_syslog *sl = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_string(&C->doc, value, "'facility'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	int code = syslog_facility_code(v);
+	if (code < 0)
+		return fail_value(C, value, "'facility' must be a syslog facility name such as local0 "
+		                  "or authpriv, found '%s'", yaml_show(v).s);
+	sl->facility = (unsigned)code;
+	return SLUICE_OK;
+}
+
+static const struct ymap_rule syslog_rules[] = {
+	{ "target", true, syslog_target },
+	{ "facility", false, syslog_facility },
+};
+
+static enum sluice_rc top_audit_syslog(void *loader, const struct ynode *key,
+                                       const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	enum sluice_rc rc = ynode_need_mapping(&C->doc, value, "'audit-syslog'");
+
+	(void)ctx;
+	if (rc != SLUICE_OK)
+		return rc;
+	C->c->audit_syslog = xcalloc(1, sizeof(*C->c->audit_syslog));
+	C->c->audit_syslog->facility = SYSLOG_FACILITY_DEFAULT;
+	C->c->audit_syslog->line = key->line;
+	return ymap_walk(&C->doc, value, "'audit-syslog'", syslog_rules, NRULES(syslog_rules), C,
+	                 C->c->audit_syslog);
+}
+
 static const struct ymap_rule top_rules[] = {
 	{ "sluiced", true, top_format },
 	{ "policy", true, top_policy },
@@ -652,6 +729,7 @@ static const struct ymap_rule top_rules[] = {
 	{ "policy-signatures", false, top_policy_signatures },
 	{ "tls", false, top_tls },
 	{ "forward", false, top_forward },
+	{ "audit-syslog", false, top_audit_syslog },
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -790,5 +868,11 @@ void sluiced_config_free(struct sluiced_config *c)
 		free(c->forwards[i].key);
 	}
 	free(c->forwards);
+	if (c->audit_syslog != NULL) {
+		free(c->audit_syslog->target);
+		free(c->audit_syslog->host);
+		free(c->audit_syslog->path);
+		free(c->audit_syslog);
+	}
 	free(c);
 }

@@ -62,6 +62,18 @@ struct sluiced_forward {
 	unsigned line;     /* of the domain in the configuration file */
 };
 
+/* audit-syslog: where the auditor sends an RFC 5424 copy of every record it appends
+ * (gateway/syslog_export.h), best effort. */
+struct sluiced_syslog {
+	char *target;        /* as written: udp://HOST:PORT, tcp://HOST:PORT or unix:/PATH */
+	int transport;       /* enum syslog_transport: SYSLOG_UDP, SYSLOG_TCP, SYSLOG_UNIX */
+	char *host;          /* udp and tcp: an IP address (IPv6 without brackets) or host name */
+	unsigned port;       /* udp and tcp: 1..65535 */
+	char *path;          /* unix: an absolute socket path */
+	unsigned facility;   /* 0..23, default 16 (local0) */
+	unsigned line;       /* of `audit-syslog:` in the configuration file */
+};
+
 struct sluiced_config {
 	char *path;            /* as given */
 	char *policy;          /* paths resolved against the config file's folder */
@@ -78,6 +90,7 @@ struct sluiced_config {
 	struct sluiced_tls *tls;      /* NULL when no listener */
 	struct sluiced_forward *forwards; /* in file order; NULL when none */
 	size_t nforwards;
+	struct sluiced_syslog *audit_syslog; /* NULL when records are not copied to syslog */
 };
 
 /* Loads and checks the configuration file at `path`; on success *out is a new configuration

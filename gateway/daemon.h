@@ -40,6 +40,8 @@
 
 #define FORWARD_MAX_ADDRS 4
 
+struct syslog_destination; /* gateway/syslog_export.h */
+
 /* A destination released reports are forwarded to (config `forward:`), made ready by the
  * supervisor: its TLS client material in memory and its host resolved, so that the forwarder
  * opens no file and reads no /etc/resolv.conf inside its sandbox. */
@@ -99,6 +101,7 @@ struct daemon_ctx {
 	const struct tls_material *tls; /* the listener's certificates and key; NULL: none */
 	const struct forward_target *forwards; /* one per `forward:` entry */
 	size_t nforwards;
+	const struct syslog_destination *audit_syslog; /* resolved `audit-syslog`; NULL: none */
 };
 
 /* Each process's entry; none returns. Sockets are the process's peers, in the order named. */

@@ -3,13 +3,16 @@
  *
  *   hostile data: records to append (from the router)
  *   privilege:    the audit log, open for appending; no key (checkpoints are signed by the
- *                 signer), no other files, no network (SANDBOX_AUDITOR)
+ *                 signer), no other files, no new sockets (SANDBOX_AUDITOR); with
+ *                 `audit-syslog`, one socket made before the sandbox, only sent on
  *   may open:     the audit log, once, before its sandbox
  *   peers:        the supervisor (control, and records of policy reloads it refused), the
  *                 signer, the router
  *
  * Appends are idempotent by transfer id: a transfer already in the log (a retry after a crash)
  * is answered "already logged" and not written twice. Every append is fsynced before the answer.
+ * Only then, with `audit-syslog`, an RFC 5424 copy goes to the collector, best effort
+ * (gateway/syslog_export.h): a collector that is down never delays or loses a record.
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +32,7 @@
 #include "daemon.h"
 #include "msg.h"
 #include "sandbox.h"
+#include "syslog_export.h"
 
 #define AUDITOR_MAX_PEERS 8
 
@@ -136,7 +140,8 @@ static void on_term(int sig)
 }
 
 /* Appends one record; answers the router. False: the router broke the protocol. */
-static bool serve(struct auditlog *log, struct idset *ids, int fd, struct msg *m)
+static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *copy, int fd,
+                  struct msg *m)
 {
 	struct sluice_error err;
 	json_error_t jerr;
@@ -161,6 +166,8 @@ static bool serve(struct auditlog *log, struct idset *ids, int fd, struct msg *m
 		if (auditlog_append(log, rec, &err) != SLUICE_OK)
 			daemon_fatal("auditor", "cannot append to the audit log: %s", err.message);
 		idset_add(ids, json_string_value(id));
+		if (copy != NULL)
+			syslog_sink_send(copy, rec);
 	}
 	json_decref(rec);
 	uint8_t body[4] = { 0, 0, 0, (uint8_t)status };
@@ -183,13 +190,20 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	                              &log, &err) != SLUICE_OK)
 		daemon_fatal("auditor", "%s: %s", d->cfg->audit_log, err.message);
 	auditlog_set_checkpoint_interval(log, d->cfg->checkpoint_interval);
+	struct syslog_sink *copy = NULL;
+	char host[256] = "";
+	if (d->audit_syslog != NULL) {
+		(void)gethostname(host, sizeof(host) - 1);
+		if (syslog_sink_open(d->audit_syslog, host, &copy, &err) != SLUICE_OK)
+			daemon_fatal("auditor", "%s", err.message);
+	}
 	daemon_drop_privileges(d, "auditor");
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
-	int keep[3] = { ctl, signer, auditlog_fd(log) };
-	if (sandbox_enter_profile(SANDBOX_AUDITOR, keep, 3, why, sizeof(why)) != 0)
+	int keep[4] = { ctl, signer, auditlog_fd(log), copy ? syslog_sink_fd(copy) : -1 };
+	if (sandbox_enter_profile(SANDBOX_AUDITOR, keep, copy ? 4 : 3, why, sizeof(why)) != 0)
 		daemon_fatal("auditor", "%s", why);
 	daemon_log(LOG_INFO, "auditor", "audit log open, %zu transfers already recorded", ids.n);
 	while (!stopping) {
@@ -209,7 +223,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 				break;
 			/* The supervisor's own records: a policy reload it refused. */
 			if (m.type == MSG_AUDIT_APPEND) {
-				if (!serve(log, &ids, ctl, &m))
+				if (!serve(log, &ids, copy, ctl, &m))
 					daemon_fatal("auditor", "bad record from the supervisor");
 				msg_free(&m);
 				continue;
@@ -227,7 +241,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 				continue;
 			struct msg m;
 			int r = msg_recv(peers[i], &m, (64u * 1024 * 1024), &err);
-			bool keep_peer = r > 0 && serve(log, &ids, peers[i], &m);
+			bool keep_peer = r > 0 && serve(log, &ids, copy, peers[i], &m);
 			if (r > 0)
 				msg_free(&m);
 			if (!keep_peer) {
@@ -241,5 +255,6 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	if (auditlog_close(log, &err) != SLUICE_OK)
 		daemon_fatal("auditor", "closing the audit log: %s", err.message);
 	daemon_log(LOG_INFO, "auditor", "audit log closed with a signed checkpoint");
+	syslog_sink_close(copy);
 	_exit(0);
 }

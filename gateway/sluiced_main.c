@@ -40,6 +40,7 @@
 #include "release.h"
 #include "release_run.h"
 #include "spool.h"
+#include "syslog_export.h"
 #include "tls_context.h"
 #include "xml_intake.h"
 
@@ -64,6 +65,7 @@ struct loaded {
 	void *schema;
 	struct tls_material tls; /* read only when cfg->tls is set */
 	struct forward_target *forwards; /* one per cfg->forwards, NULL when none */
+	struct syslog_destination audit_syslog; /* resolved when cfg->audit_syslog is set */
 };
 
 static void loaded_free(struct loaded *l)
@@ -198,6 +200,10 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 		if (rc != SLUICE_OK)
 			return rc;
 	}
+	/* Resolved here, like the forward hosts: the auditor's sandbox has no resolver. */
+	if (l->cfg->audit_syslog != NULL)
+		return syslog_destination_resolve(l->cfg->audit_syslog, l->cfg->path,
+		                                  &l->audit_syslog, err);
 	return SLUICE_OK;
 }
 
@@ -214,6 +220,7 @@ static void use_loaded(void)
 	ctx.tls = cur.cfg->tls != NULL ? &cur.tls : NULL;
 	ctx.forwards = cur.forwards;
 	ctx.nforwards = cur.cfg->nforwards;
+	ctx.audit_syslog = cur.cfg->audit_syslog != NULL ? &cur.audit_syslog : NULL;
 }
 
 static int same(const char *a, const char *b)
@@ -256,6 +263,11 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 		what = "user";
 	else if (old->checkpoint_interval != new->checkpoint_interval)
 		what = "checkpoint-interval";
+	else if ((old->audit_syslog == NULL) != (new->audit_syslog == NULL) ||
+	         (old->audit_syslog != NULL &&
+	          (strcmp(old->audit_syslog->target, new->audit_syslog->target) != 0 ||
+	           old->audit_syslog->facility != new->audit_syslog->facility)))
+		what = "audit-syslog"; /* the auditor, which sends, is not restarted */
 	else if ((old->tls == NULL) != (new->tls == NULL) ||
 	         (old->tls != NULL && (!same(old->tls->listen_host, new->tls->listen_host) ||
 	                               old->tls->listen_port != new->tls->listen_port)))
@@ -673,6 +685,9 @@ int main(int argc, char **argv)
 			printf("%s: TLS listener on %s port %u with certificate %s\n", config,
 			       cur.cfg->tls->listen_host, cur.cfg->tls->listen_port,
 			       cur.cfg->tls->certificate);
+		if (cur.cfg->audit_syslog != NULL)
+			printf("%s: audit records copied to syslog at %s\n", config,
+			       cur.cfg->audit_syslog->target);
 		return 0;
 	}
 	if (cur.cfg->tls != NULL && (listen_fd = open_listener(cur.cfg->tls, &err)) < 0) {

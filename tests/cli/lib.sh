@@ -125,3 +125,29 @@ gateway_dir() {
 		chown nobody "$D/state"
 	fi
 }
+
+# demo_audit_log KEY LOG: releases every scenario of the fusion-cell demo with `sluice release`,
+# signing with KEY, into the audit log LOG; prints how many were run.
+demo_audit_log() {
+	local report from to n=0 ex=$SLUICE_SOURCE/examples/fusion-cell
+	while IFS=$'\t' read -r report from to _ _; do
+		[ "$report" = report ] && continue
+		n=$((n + 1))
+		"$SLUICE" release --policy "$ex/policy.yaml" --from "$from" --to "$to" --key "$1" \
+			--audit "$2" -o "$W/demo-out-$n.xml" "$ex/reports/$report" >/dev/null 2>&1 || true
+	done <"$ex/scenarios.tsv"
+	echo "$n"
+}
+
+# sluiced_start: starts sluiced -f on $D/sluiced.yaml (log appended to $W/daemon.log), sets DPID
+# and waits up to 5 s for this daemon's "started" line; false when it exits or does not start.
+sluiced_start() {
+	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 50); do
+		grep -q "sluiced\[$DPID\] supervisor: started: policy" "$W/daemon.log" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

@@ -29,15 +29,7 @@ sl_d -t -c "$D/bad.yaml"
 check "sluiced -t refuses a bad configuration with 78 (got $RC)" [ "$RC" = 78 ]
 check "... naming file:line:column" grep -q 'bad.yaml:3:1' "$W/d.err"
 
-start() { # starts the daemon and waits for this one's "started" line
-	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 50); do
-		grep -q "sluiced\[$DPID\] supervisor: started: policy" "$W/daemon.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+start() { sluiced_start; } # lib.sh
 inbox_empty() {
 	[ -z "$(find "$D/spool/inbox" -type f ! -name '.*' 2>/dev/null)" ]
 }

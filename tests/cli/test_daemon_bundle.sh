@@ -63,16 +63,7 @@ chmod 644 "$D/half.yaml"
 check "policy-admins without policy-signatures is a configuration error, 78 (got $RC)" [ "$RC" = 78 ] && grep -q 'config.policy-admins' "$W/t.err"
 
 config v5.bundle
-start() {
-	"$SLUICED" -c "$D/sluiced.yaml" -f >>"$W/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 50); do
-		grep -q "sluiced\[$DPID\] supervisor: started" "$W/daemon.log" 2>/dev/null && return 0
-		kill -0 "$DPID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+start() { sluiced_start; } # lib.sh
 wait_log() { for _ in $(seq 1 100); do grep -q "$1" "$W/daemon.log" && return 0; sleep 0.1; done; return 1; }
 drop() { # drop FROM TO FILE NAME
 	cp "$3" "$D/spool/inbox/$1/$2/.$4.tmp" && mv "$D/spool/inbox/$1/$2/.$4.tmp" "$D/spool/inbox/$1/$2/$4"

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "syslog_export.h"
 
 static char fixtures_dir[1024]; /* $SLUICE_FIXTURES */
 static char config_dir[1024];   /* $SLUICE_FIXTURES/config */
@@ -294,6 +295,46 @@ static void test_listen_forms(void **state)
 	}
 }
 
+/* audit-syslog: each transport, the facility and its default. */
+static void test_audit_syslog_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *host, *path;
+		int transport;
+		unsigned port, facility;
+	} forms[] = {
+		{ "  target: udp://127.0.0.1:514\n", "127.0.0.1", NULL, SYSLOG_UDP, 514, 16 },
+		{ "  target: \"tcp://[::1]:6514\"\n  facility: authpriv\n", "::1", NULL, SYSLOG_TCP,
+		  6514, 10 },
+		{ "  target: tcp://siem.cell.example:601\n  facility: local7\n", "siem.cell.example",
+		  NULL, SYSLOG_TCP, 601, 23 },
+		{ "  target: unix:/dev/log\n", NULL, "/dev/log", SYSLOG_UNIX, 0, 16 },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), HEAD "audit-syslog:\n%s", forms[i].text);
+		struct sluiced_config *c = load_text_ok(text, NULL);
+		assert_non_null(c->audit_syslog);
+		assert_int_equal(c->audit_syslog->transport, forms[i].transport);
+		assert_int_equal(c->audit_syslog->port, forms[i].port);
+		assert_int_equal(c->audit_syslog->facility, forms[i].facility);
+		assert_int_equal(c->audit_syslog->line, 6);
+		if (forms[i].host != NULL)
+			assert_string_equal(c->audit_syslog->host, forms[i].host);
+		else
+			assert_null(c->audit_syslog->host);
+		if (forms[i].path != NULL)
+			assert_string_equal(c->audit_syslog->path, forms[i].path);
+		else
+			assert_null(c->audit_syslog->path);
+		sluiced_config_free(c);
+	}
+	struct sluiced_config *c = load_text_ok(HEAD, NULL);
+	assert_null(c->audit_syslog);
+	sluiced_config_free(c);
+}
+
 /* Every accepted form of a forward URL, kept as written. */
 static void test_url_forms(void **state)
 {
@@ -474,7 +515,7 @@ static struct fail_case fail_cases[] = {
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
 	  "audit-log, spool, user, workers, checkpoint-interval, policy-admins, "
-	  "policy-signatures, tls, forward)" },
+	  "policy-signatures, tls, forward, audit-syslog)" },
 	/* the two-person rule: both keys or neither, 1..32 signatures */
 	{ "policy_admins_alone", HEAD "policy-admins: admins\n", 0, "config.policy-admins", 6, 1,
 	  "'policy-admins' and 'policy-signatures' go together" },
@@ -659,6 +700,27 @@ static struct fail_case fail_cases[] = {
 	{ "invalid_utf8", "sluiced: 1\npolicy: \xff\n", 0, "config.syntax", 2, 9, "invalid text" },
 	{ "nul_byte", "sluiced: 1\0\n", 12, "config.syntax", 1, 11, NULL },
 
+	/* audit-syslog: line 6, `target:` on line 7 with its value at column 11 */
+	{ "syslog_bad_scheme", HEAD "audit-syslog:\n  target: https://siem:514\n", 0,
+	  "config.value", 7, 11, "'target' must be udp://HOST:PORT, tcp://HOST:PORT or unix:/PATH" },
+	{ "syslog_no_port", HEAD "audit-syslog:\n  target: udp://siem.example\n", 0,
+	  "config.value", 7, 11, "the port is missing" },
+	{ "syslog_bad_port", HEAD "audit-syslog:\n  target: tcp://siem:0\n", 0, "config.value",
+	  7, 11, "1 to 65535" },
+	{ "syslog_ipv6_without_brackets", HEAD "audit-syslog:\n  target: udp://::1:514\n", 0,
+	  "config.value", 7, 11, "in brackets" },
+	{ "syslog_relative_unix", HEAD "audit-syslog:\n  target: unix:dev/log\n", 0,
+	  "config.value", 7, 11, "absolute socket path" },
+	{ "syslog_unix_too_long", HEAD "audit-syslog:\n  target: unix:/" NEST20 NEST20 NEST20 "\n",
+	  0, "config.value", 7, 11, "at most 107 bytes" },
+	{ "syslog_unknown_facility", HEAD "audit-syslog:\n  target: unix:/dev/log\n"
+	  "  facility: local8\n", 0, "config.value", 8, 13, "found 'local8'" },
+	{ "syslog_no_target", HEAD "audit-syslog:\n  facility: local0\n", 0, "config.missing-key",
+	  7, 3, "missing required key 'target' in 'audit-syslog'" },
+	{ "syslog_unknown_key", HEAD "audit-syslog:\n  target: unix:/dev/log\n  tls: yes\n", 0,
+	  "config.unknown-key", 8, 3, "(allowed: target, facility)" },
+	{ "syslog_scalar", HEAD "audit-syslog: udp://siem:514\n", 0, "config.type", 6, 15, NULL },
+
 	/* config.depth */
 	{ "nesting_too_deep", HEAD "forward: " NEST20 "\n", 0, "config.depth", 6, 25,
 	  "nesting deeper than 16 levels" },
@@ -699,6 +761,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_buffer_base_dir),
 	cmocka_unit_test(test_listen_forms),
 	cmocka_unit_test(test_url_forms),
+	cmocka_unit_test(test_audit_syslog_forms),
 	cmocka_unit_test(test_plain_scalars_are_strings),
 	cmocka_unit_test(test_permissions_owner_only_ok),
 	cmocka_unit_test(test_free_null),
