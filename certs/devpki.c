@@ -64,6 +64,8 @@ static const char devpki_readme[] =
 	"  gateway-client.key / .pem   the gateway's TLS client certificate, for\n"
 	"                              forwarding to destination agencies\n"
 	"  gateway-signing.key / .pub  signs receipts and audit-log checkpoints\n"
+	"  gateway-binding.key / .pem  signs ADatP-4778 bindings (ECDSA P-256; flows\n"
+	"                              with binding: signed-4778)\n"
 	"  NAME.key / NAME.pem         an agency's TLS client certificate (CN NAME)\n"
 	"\n"
 	"Check a certificate: openssl verify -CAfile ca.pem -purpose sslclient NAME.pem\n"
@@ -81,7 +83,8 @@ static const char serials_header[] =
 
 /* Names that are files of the development PKI itself, or the gateway's own CN. */
 static const char *const reserved_names[] = {
-	"ca", "gateway-signing", "gateway-server", "gateway-client", DEVPKI_GATEWAY_CN,
+	"ca", "gateway-signing", "gateway-server", "gateway-client", "gateway-binding",
+	DEVPKI_GATEWAY_CN,
 };
 
 bool devpki_name_ok(const char *name)
@@ -179,7 +182,9 @@ static char *serial_hex(const ASN1_INTEGER *serial)
 
 /* ---- certificates ------------------------------------------------------------------------ */
 
-enum cert_kind { CERT_CA, CERT_SERVER, CERT_CLIENT };
+/* CERT_BINDING: the ADatP-4778 binding signer (ECDSA; digitalSignature and nonRepudiation, no
+ * extended key usage: it signs documents, not TLS handshakes). */
+enum cert_kind { CERT_CA, CERT_SERVER, CERT_CLIENT, CERT_BINDING };
 
 static bool add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
@@ -240,6 +245,12 @@ static enum sluice_rc make_cert(EVP_PKEY *key, const char *cn, enum cert_kind ki
 		ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE") &&
 		     add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") &&
 		     add_ext(x, &ctx, NID_subject_key_identifier, "hash");
+	else if (kind == CERT_BINDING)
+		ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
+		     add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
+		     add_ext(x, &ctx, NID_subject_alt_name, san) &&
+		     add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+		     add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
 	else
 		ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
 		     add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") &&
@@ -296,7 +307,13 @@ static enum sluice_rc write_pair(const char *dir, const char *name, const char *
 	char *hex = NULL;
 	char *keypath = file_in(dir, name, ".key"), *pempath = file_in(dir, name, ".pem");
 
-	rc = key_new_ed25519(&key, err);
+	if (kind == CERT_BINDING) {
+		/* ADatP-4778.2 signs with ECDSA or RSA, not Ed25519. */
+		key = EVP_EC_gen("P-256");
+		rc = key != NULL ? SLUICE_OK : x509_fail(err, "generating the P-256 binding key");
+	} else {
+		rc = key_new_ed25519(&key, err);
+	}
 	if (rc != SLUICE_OK)
 		goto out;
 	rc = make_cert(key, cn, kind, issuer, issuer != NULL ? issuer_key : key, san, &cert, err);
@@ -309,7 +326,7 @@ static enum sluice_rc write_pair(const char *dir, const char *name, const char *
 			goto out;
 		}
 	}
-	rc = key_write_private(key, keypath, err);
+	rc = key_write_private_any(key, keypath, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	created_add(made, keypath);
@@ -503,7 +520,8 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
 		{"ca", ".crl"},              {"gateway-signing", ".key"},
 		{"gateway-signing", ".pub"}, {"gateway-server", ".key"},
 		{"gateway-server", ".pem"},  {"gateway-client", ".key"},
-		{"gateway-client", ".pem"},
+		{"gateway-client", ".pem"},  {"gateway-binding", ".key"},
+		{"gateway-binding", ".pem"},
 	};
 	enum sluice_rc rc = SLUICE_OK;
 	struct created made = {NULL, 0};
@@ -557,6 +575,10 @@ enum sluice_rc devpki_init(const char *dir, const char *const *names, size_t nna
 	if (rc != SLUICE_OK)
 		goto out;
 	rc = write_pair(dir, "gateway-client", DEVPKI_GATEWAY_CN, CERT_CLIENT, cacert, cakey,
+	                DEVPKI_CLIENT_SAN, &made, &serials, NULL, NULL, err);
+	if (rc != SLUICE_OK)
+		goto out;
+	rc = write_pair(dir, "gateway-binding", DEVPKI_GATEWAY_CN, CERT_BINDING, cacert, cakey,
 	                DEVPKI_CLIENT_SAN, &made, &serials, NULL, NULL, err);
 	if (rc != SLUICE_OK)
 		goto out;

@@ -128,6 +128,16 @@ static enum sluice_rc check_ed25519(EVP_PKEY *key, const char *path, struct slui
 
 enum sluice_rc key_load_private(const char *path, EVP_PKEY **out, struct sluice_error *err)
 {
+	enum sluice_rc rc = key_load_private_any(path, out, err);
+	if (rc == SLUICE_OK && (rc = check_ed25519(*out, path, err)) != SLUICE_OK) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum sluice_rc key_load_private_any(const char *path, EVP_PKEY **out, struct sluice_error *err)
+{
 	enum sluice_rc rc;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -157,9 +167,6 @@ enum sluice_rc key_load_private(const char *path, EVP_PKEY **out, struct sluice_
 		                    "not a PEM private key: %s", why);
 		goto out;
 	}
-	rc = check_ed25519(key, path, err);
-	if (rc != SLUICE_OK)
-		goto out;
 	*out = key;
 	key = NULL;
 out:
@@ -264,13 +271,18 @@ enum sluice_rc certs_write_new_file(const char *path, const void *p, size_t len,
 
 enum sluice_rc key_write_private(EVP_PKEY *key, const char *path, struct sluice_error *err)
 {
+	if (!is_ed25519(key))
+		return check_ed25519(key, path, err);
+	return key_write_private_any(key, path, err);
+}
+
+enum sluice_rc key_write_private_any(EVP_PKEY *key, const char *path, struct sluice_error *err)
+{
 	enum sluice_rc rc;
 	BIO *bio = NULL;
 	char *data = NULL;
 	long len;
 
-	if (!is_ed25519(key))
-		return check_ed25519(key, path, err);
 	/* A secure-memory BIO: its buffer is wiped when it is freed or grown. */
 	bio = BIO_new(BIO_s_secmem());
 	if (bio == NULL || !PEM_write_bio_PKCS8PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {

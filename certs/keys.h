@@ -20,6 +20,9 @@
 
 enum sluice_rc key_load_private(const char *path, EVP_PKEY **out, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+/* The same for a private key of any type (the ADatP-4778 binding key is ECDSA or RSA). */
+enum sluice_rc key_load_private_any(const char *path, EVP_PKEY **out, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
 enum sluice_rc key_load_public(const char *path, EVP_PKEY **out, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 /* Errors: a missing or unreadable file is SLUICE_ERR_IO ("key.open", "key.read"); a file that
@@ -40,6 +43,9 @@ enum sluice_rc key_write_private(EVP_PKEY *key, const char *path, struct sluice_
 	SLUICE_MUST_CHECK;
 /* Writes the public key as SubjectPublicKeyInfo PEM to a new file, mode 0644; never
  * overwrites. */
+/* The same for a key of any type (the ECDSA binding key of the development PKI). */
+enum sluice_rc key_write_private_any(EVP_PKEY *key, const char *path, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
 enum sluice_rc key_write_public(EVP_PKEY *key, const char *path, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 /* Creates `path` (O_EXCL | O_NOFOLLOW, exactly `mode`), writes `len` bytes,

@@ -13,6 +13,7 @@
 #include "ism_marking.h"
 #include "ism_profile.h"
 #include "s4774_profile.h"
+#include "s4778_binding.h"
 #include "spif.h"
 #include "tlp_profile.h"
 #include "xml_intake.h"
@@ -47,6 +48,7 @@ void release_result_free(struct release_result *r)
 	free(r->portions);
 	free(r->banner_before);
 	free(r->source_banner);
+	free(r->signed_info);
 	free(r->output);
 	free(r->banner);
 	memset(r, 0, sizeof(*r));
@@ -755,6 +757,13 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	if (f.profile == FILTER_S4774) {
 		if (!s4774_remark(&f, doc, kept, nkept))
 			goto out;
+		if (req->flow->signed_binding && req->binding_cert != NULL &&
+		    s4778_bind(doc, f.s4774.banner_element, req->binding_cert, req->binding_cert_len,
+		               (enum s4778_sig_alg)req->binding_alg, req->binding_placeholder,
+		               &out->signed_info, &out->signed_info_len, &err) != SLUICE_OK) {
+			set_outcome(&f, RELEASE_ERROR, &err);
+			goto out;
+		}
 		goto serialise;
 	}
 	if (f.tlp)
@@ -786,6 +795,9 @@ out:
 		out->banner = NULL;
 		free(out->source_banner);
 		out->source_banner = NULL;
+		free(out->signed_info);
+		out->signed_info = NULL;
+		out->signed_info_len = 0;
 	}
 	for (size_t i = 0; f.translated != NULL && i < f.doc.nportions; i++)
 		spif_label_free(&f.translated[i]);

@@ -29,6 +29,13 @@ struct release_request {
 	void *schema; /* xmlSchemaPtr compiled before the sandbox, or NULL */
 	bool explain; /* fill release_result's portions and banner_before (`policy explain` and
 	                 the other dry runs); releases leave it false and skip that work */
+	/* A flow with `binding: signed-4778`: the binding certificate (DER), its algorithm
+	 * (enum s4778_sig_alg) and the placeholder the trusted parent will replace by the
+	 * signature. Without a certificate (dry runs) no binding is made. */
+	const uint8_t *binding_cert;
+	size_t binding_cert_len;
+	int binding_alg;
+	const char *binding_placeholder;
 };
 
 enum release_decision {
@@ -76,6 +83,9 @@ struct release_result {
 	struct release_portion *portions; /* every portion, in document order, once read (only
 	                                     for an `explain` request) */
 	size_t nportions;
+	uint8_t *signed_info;          /* a signed ADatP-4778 binding: the canonical SignedInfo the
+	                                  parent signs (filters/s4778_binding.h), else NULL */
+	size_t signed_info_len;
 };
 
 void release_result_init(struct release_result *r);

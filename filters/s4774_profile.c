@@ -5,7 +5,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "s4778_binding.h"
 #include "spif.h"
+
+/* The next element after `n` in document order, within `top`. */
+static xmlNodePtr xml_next_element(xmlNodePtr n, xmlNodePtr top)
+{
+	for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return c;
+	for (; n != NULL && n != top; n = n->parent)
+		for (xmlNodePtr s = n->next; s != NULL; s = s->next)
+			if (s->type == XML_ELEMENT_NODE)
+				return s;
+	return NULL;
+}
 
 static bool is_label_kind(xmlNodePtr n, enum s4774_kind kind)
 {
@@ -163,6 +177,13 @@ enum sluice_rc s4774_document_read(xmlDocPtr doc, const struct policy_domain *so
 		                      root ? (unsigned)xmlGetLineNo(root) : 0, 0,
 		                      "the report is a bare label: a stanag4774 report is a document "
 		                      "whose root element carries its label");
+	for (xmlNodePtr n = root; n != NULL; n = xml_next_element(n, root))
+		if (s4778_is_binding_element(n))
+			return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "stanag4774.binding-input",
+			                      NULL, (unsigned)xmlGetLineNo(n), 0,
+			                      "the report holds an ADatP-4778 BindingInformation, which "
+			                      "Sluice does not read yet: send the report with its labels "
+			                      "embedded (the gateway binds the released report itself)");
 	rc = own_label(root, &labels->banner_element, err);
 	if (rc != SLUICE_OK)
 		return rc;

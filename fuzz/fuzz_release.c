@@ -46,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	/* explain: also the per-portion view of `policy explain` */
-	struct release_request req = { pol, &pol->flows[0], policy_domain_find(pol, "b"), red,
-	                               NULL, true };
+	struct release_request req = { .policy = pol, .flow = &pol->flows[0],
+	                               .destination = policy_domain_find(pol, "b"), .redactor = red,
+	                               .explain = true };
 	struct release_result r;
 	release_filter(&req, data, size, &r);
 	if (r.decision == RELEASE_RELEASED && r.output == NULL)

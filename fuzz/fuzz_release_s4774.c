@@ -46,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The length picks the destination: same SPIF, or the equivalent policy. */
 	const char *to = (size & 1) ? "c" : "b";
-	struct release_request req = { pol, &pol->flows[0], policy_domain_find(pol, to), red, NULL,
-	                               true };
+	struct release_request req = { .policy = pol, .flow = &pol->flows[0],
+	                               .destination = policy_domain_find(pol, to), .redactor = red,
+	                               .explain = true };
 	struct release_result r;
 	release_filter(&req, data, size, &r);
 	if (r.decision == RELEASE_RELEASED && (r.output == NULL || r.banner == NULL))

@@ -59,8 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    redactor_new(&pol->flows[0], &red, &err) != SLUICE_OK)
 			abort();
 	}
-	struct release_request req = { pol, &pol->flows[0], policy_domain_find(pol, "b"), red,
-	                               NULL, true };
+	struct release_request req = { .policy = pol, .flow = &pol->flows[0],
+	                               .destination = policy_domain_find(pol, "b"), .redactor = red,
+	                               .explain = true };
 	struct release_result r;
 	release_filter(&req, data, size, &r);
 	if (r.decision == RELEASE_RELEASED) {

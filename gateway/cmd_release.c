@@ -25,6 +25,9 @@ static const char usage[] =
 	"With --admins DIR --required N, --policy names a signed policy bundle (sluice policy\n"
 	"bundle) that N distinct administrators whose keys (*.pub) are in DIR must have signed;\n"
 	"otherwise nothing is released, and the refusal is audited and receipted.\n"
+	"With --binding-key KEY --binding-cert CERT (an EC P-256/P-384 or RSA key and its X.509\n"
+	"certificate), flows with `binding: signed-4778` release the report with a signed\n"
+	"ADatP-4778 binding of its new label (such a flow refuses to run without them).\n"
 	"Exit: 0 released, 1 refused (or a bundle without enough signatures), 64 usage,\n"
 	"65 invalid report, 70 internal, 74 I/O, 78 invalid policy.\n";
 
@@ -102,10 +105,13 @@ int cmd_release(int argc, char **argv)
 		{ "receipt", required_argument, NULL, 'r' }, { "batch", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'O' },    { "help", no_argument, NULL, 'h' },
 		{ "admins", required_argument, NULL, 'A' }, { "required", required_argument, NULL, 'N' },
+		{ "binding-key", required_argument, NULL, 'B' },
+		{ "binding-cert", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = NULL, *from = NULL, *to = NULL, *key = NULL, *audit = NULL;
 	const char *out = NULL, *receipt = NULL, *batch = NULL, *outdir = NULL, *admins = NULL;
+	const char *binding_key = NULL, *binding_cert = NULL;
 	unsigned required = 0;
 	int c;
 
@@ -123,6 +129,8 @@ int cmd_release(int argc, char **argv)
 		case 'b': batch = optarg; break;
 		case 'O': outdir = optarg; break;
 		case 'A': admins = optarg; break;
+		case 'B': binding_key = optarg; break;
+		case 'C': binding_cert = optarg; break;
 		case 'N': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -141,6 +149,8 @@ int cmd_release(int argc, char **argv)
 		return usage_error(usage, "--policy, --from, --to, --key and --audit are required");
 	if ((admins == NULL) != (required == 0))
 		return usage_error(usage, "--admins and --required go together");
+	if ((binding_key == NULL) != (binding_cert == NULL))
+		return usage_error(usage, "--binding-key and --binding-cert go together");
 	if (batch != NULL) {
 		if (outdir == NULL || optind != argc || out || receipt)
 			return usage_error(usage, "--batch takes --out OUTDIR and no REPORT, -o or "
@@ -167,6 +177,15 @@ int cmd_release(int argc, char **argv)
 	if (admins != NULL) {
 		snprintf(ctx.admins_dir, sizeof(ctx.admins_dir), "%s", admins);
 		ctx.required_signatures = required;
+	}
+	if (binding_key != NULL) {
+		enum sluice_rc brc = binding_signer_load(binding_key, binding_cert, &ctx.binding, &err);
+		if (brc != SLUICE_OK) {
+			sluice_error_print("sluice", &err);
+			free(receipt_path);
+			return sluice_rc_exit_code(brc);
+		}
+		ctx.have_binding = true;
 	}
 	enum sluice_rc rc = release_context_open(&ctx, policy, key, audit, from, to,
 	                                         batch ? NULL : argv[optind], receipt_path, &err);

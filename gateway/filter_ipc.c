@@ -32,6 +32,7 @@ int filter_ipc_encode(const struct release_result *r, struct sbuf *b)
 	if (sbuf_put_cstring(b, r->banner_before ? r->banner_before : "") ||
 	    sbuf_put_cstring(b, r->banner) ||
 	    sbuf_put_cstring(b, r->source_banner ? r->source_banner : "") ||
+	    sbuf_put_string(b, r->signed_info, r->signed_info_len) ||
 	    sbuf_put_string(b, r->output, r->outlen))
 		return -1;
 	return 0;
@@ -160,6 +161,18 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 	if (source_banner[0] == '\0' || decision != RELEASE_RELEASED) {
 		free(source_banner);
 		source_banner = NULL;
+	}
+	const uint8_t *sip;
+	size_t silen;
+	if (sbuf_get_string_ptr(&b, &sip, &silen, FILTER_IPC_MAX_STRING)) {
+		free(source_banner);
+		rc = malformed(err, "bad signed info");
+		goto out;
+	}
+	if (silen > 0 && decision == RELEASE_RELEASED) {
+		out->signed_info = xmalloc(silen);
+		memcpy(out->signed_info, sip, silen);
+		out->signed_info_len = silen;
 	}
 	const uint8_t *op;
 	size_t olen;

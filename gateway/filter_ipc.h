@@ -23,8 +23,9 @@
 #include "sbuf.h"
 #include "sluice_error.h"
 
-#define FILTER_IPC_MAGIC 0x534c4633u /* "SLF3": with the portions, the banner before and the
-                                        banner in the source's policy */
+#define FILTER_IPC_MAGIC 0x534c4633u /* "SLF3": with the portions, the banner before, the
+                                        banner in the source's policy and the SignedInfo of
+                                        an ADatP-4778 binding */
 #define FILTER_IPC_MAX_STRING 4096
 #define FILTER_IPC_MAX_ENTRIES 1000000
 

@@ -48,8 +48,9 @@ static void handle(const struct daemon_ctx *d, int router, struct msg *m)
 	free(dest);
 	if (dst == NULL)
 		daemon_fatal("worker", "request for an unknown destination");
-	struct release_request req = { d->policy, &d->policy->flows[flow], dst, d->redactors[flow],
-		                       d->schema, false };
+	struct release_request req = { .policy = d->policy, .flow = &d->policy->flows[flow],
+		                       .destination = dst, .redactor = d->redactors[flow],
+		                       .schema = d->schema };
 	/* A CPU budget per report: the timer counts this process's own CPU time. */
 	struct itimerval budget = { { 0, 0 }, { WORKER_CPU_SECONDS, 0 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };

@@ -177,6 +177,21 @@ static enum sluice_rc audit_path_writable(const char *path, struct sluice_error 
 	return SLUICE_OK;
 }
 
+/* A flow that must leave with a signed binding cannot run without the binding key: said once,
+ * before any report (and audited as a setup error). */
+static enum sluice_rc release_context_check_binding(const struct release_context *ctx,
+                                                    const char *from, const char *to,
+                                                    struct sluice_error *err)
+{
+	const struct policy_flow *flow = policy_flow_find(ctx->policy, from, to);
+	if (flow == NULL || !flow->signed_binding || ctx->have_binding)
+		return SLUICE_OK;
+	return sluice_fail_at(err, SLUICE_ERR_POLICY, "binding.no-key", ctx->policy->path,
+	                      flow->binding_line, 0,
+	                      "the flow from %s to %s has binding: signed-4778 and no binding key "
+	                      "was given (--binding-key KEY --binding-cert CERT)", from, to);
+}
+
 enum sluice_rc release_context_open(struct release_context *ctx, const char *policy_path,
                                     const char *key_path, const char *audit_path,
                                     const char *from, const char *to, const char *report_path,
@@ -185,11 +200,15 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	enum sluice_rc rc;
 	char admins[sizeof(ctx->admins_dir)];
 	unsigned required = ctx->required_signatures;
+	struct binding_signer binding = ctx->binding;
+	bool have_binding = ctx->have_binding;
 
 	snprintf(admins, sizeof(admins), "%s", ctx->admins_dir);
 	memset(ctx, 0, sizeof(*ctx));
 	snprintf(ctx->admins_dir, sizeof(ctx->admins_dir), "%s", admins);
 	ctx->required_signatures = required;
+	ctx->binding = binding;
+	ctx->have_binding = have_binding;
 	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
 	rc = key_load_private(key_path, &ctx->key, err);
 	if (rc != SLUICE_OK)
@@ -199,6 +218,8 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	if (rc != SLUICE_OK)
 		return rc;
 	rc = release_context_load_policy(ctx, policy_path, err);
+	if (rc == SLUICE_OK)
+		rc = release_context_check_binding(ctx, from, to, err);
 	if (rc != SLUICE_OK)
 		audit_setup_error(ctx, from, to, report_path, receipt_path, err);
 	return rc;
@@ -263,6 +284,7 @@ enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_
 	release_schema_free(ctx->schema);
 	policy_free(ctx->policy);
 	EVP_PKEY_free(ctx->key);
+	binding_signer_free(&ctx->binding);
 	memset(ctx, 0, sizeof(*ctx));
 	return rc;
 }
@@ -304,9 +326,41 @@ enum sluice_rc release_decide(const struct release_context *ctx, const char *fro
 			            to, pol->id, pol->version);
 		return SLUICE_ERR_REFUSED;
 	}
-	struct release_request req = { pol, flow, dst, ctx->redactors[flow_index(pol, flow)],
-	                               ctx->schema, ctx->explain };
+	struct release_request req = { .policy = pol, .flow = flow, .destination = dst,
+	                               .redactor = ctx->redactors[flow_index(pol, flow)],
+	                               .schema = ctx->schema, .explain = ctx->explain };
+	char placeholder[S4778_PLACEHOLDER_LEN + 1];
+	if (flow->signed_binding && ctx->have_binding) {
+		binding_placeholder(placeholder);
+		req.binding_cert = ctx->binding.cert_der;
+		req.binding_cert_len = ctx->binding.cert_len;
+		req.binding_alg = (int)ctx->binding.alg;
+		req.binding_placeholder = placeholder;
+	} else if (flow->signed_binding && !ctx->explain) {
+		/* release_context_open says so first; a caller that skipped it fails closed. */
+		result->decision = RELEASE_ERROR;
+		sluice_fail(&result->error, SLUICE_ERR_POLICY, "binding.no-key",
+		            "the flow from %s to %s needs a binding key", from, to);
+		return release_decision_rc(result->decision);
+	}
 	filter_run(&req, report, len, purge, purge_arg, result);
+	if (result->decision == RELEASE_RELEASED && req.binding_cert != NULL) {
+		struct sluice_error e;
+		enum sluice_rc brc =
+			result->signed_info == NULL
+				? sluice_fail(&e, SLUICE_ERR_INTERNAL, "binding.missing",
+				              "the filter released without the binding it was asked for")
+				: binding_sign_report(&ctx->binding, result->signed_info,
+				                      result->signed_info_len, placeholder, &result->output,
+				                      &result->outlen, &e);
+		if (brc != SLUICE_OK) {
+			free(result->output);
+			result->output = NULL;
+			result->outlen = 0;
+			result->decision = RELEASE_ERROR;
+			result->error = e;
+		}
+	}
 	return release_decision_rc(result->decision);
 }
 

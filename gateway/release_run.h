@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "auditlog.h"
+#include "binding_sign.h"
 #include "filter_child.h"
 #include "policy.h"
 #include "redact.h"
@@ -34,6 +35,10 @@ struct release_context {
 	char admins_dir[1024];
 	unsigned required_signatures;
 	bool explain; /* dry runs: the filter also reports every portion (release_request) */
+	/* Set before loading, like admins_dir: the ADatP-4778 binding key and certificate for
+	 * flows with `binding: signed-4778` (have_binding false: none given). */
+	struct binding_signer binding;
+	bool have_binding;
 };
 
 /* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and

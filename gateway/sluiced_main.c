@@ -143,6 +143,18 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 		path = policy_file;
 	}
 	rc = policy_load(path, &l->policy, err);
+	/* The daemon's workers cannot yet have the binding signed (the signer process would have
+	 * to hold the binding key): a flow that needs it is refused rather than released unbound. */
+	for (size_t i = 0; rc == SLUICE_OK && i < l->policy->nflows; i++)
+		if (l->policy->flows[i].signed_binding)
+			rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "binding.daemon", path,
+			                    l->policy->flows[i].binding_line, 0,
+			                    "binding: signed-4778 is supported by sluice release, not yet "
+			                    "by sluiced; remove it from the flow or release with the CLI");
+	if (rc != SLUICE_OK && l->policy != NULL) {
+		policy_free(l->policy);
+		l->policy = NULL;
+	}
 	if (rc == SLUICE_OK) {
 		l->policy->signers = signers;
 		l->policy->nsigners = nsigners;

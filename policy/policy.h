@@ -89,6 +89,9 @@ struct policy_flow {
 	struct policy_pattern *patterns;
 	size_t npatterns;
 	char *replace_with; /* default "[REDACTED]" */
+	bool signed_binding; /* `binding: signed-4778`: the release carries a signed ADatP-4778
+	                        binding of its new banner label (stanag4774 only) */
+	unsigned binding_line;
 	unsigned line;      /* where the flow's mapping starts in the policy file */
 };
 

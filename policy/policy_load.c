@@ -900,12 +900,33 @@ static enum sluice_rc flow_redact(void *loader, const struct ynode *key,
 	                 sizeof(redact_rules) / sizeof(redact_rules[0]), L, ctx);
 }
 
+static enum sluice_rc flow_binding(void *loader, const struct ynode *key,
+                                   const struct ynode *value, void *ctx)
+{
+	struct loader *L = loader;
+	struct policy_flow *f = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_string(&L->doc, value, "'binding'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	if (strcmp(v, "signed-4778") == 0)
+		f->signed_binding = true;
+	else if (strcmp(v, "none") != 0)
+		return fail_node(L, value, "policy.value",
+		                 "'binding' must be signed-4778 or none, found '%s'", yaml_show(v).s);
+	f->binding_line = value->line;
+	return SLUICE_OK;
+}
+
 static const struct ymap_rule flow_rules[] = {
 	{ "from", true, flow_from },
 	{ "to", true, flow_to },
 	{ "portions", false, flow_portions },
 	{ "marker", false, flow_marker },
 	{ "redact", false, flow_redact },
+	{ "binding", false, flow_binding },
 };
 
 static int flow_pair_cmp(const void *a, const void *b)
@@ -960,6 +981,12 @@ static enum sluice_rc flow_check_labels(struct loader *L, const struct flow_pair
 	const struct policy_domain *b = policy_domain_find(L->p, fp->to);
 	if (a == NULL || b == NULL)
 		return SLUICE_OK;
+	const struct policy_flow *flow = policy_flow_find(L->p, fp->from, fp->to);
+	if (flow != NULL && flow->signed_binding && strcmp(a->profile, PROFILE_STANAG4774) != 0)
+		return fail_node(L, fp->at, "policy.binding",
+		                 "a flow from '%s' (profile %s) with binding: signed-4778: an ADatP-4778 "
+		                 "binding carries STANAG 4774 labels, so both domains must be stanag4774",
+		                 yaml_show(a->name).s, a->profile);
 	if (strcmp(a->profile, b->profile) != 0)
 		return fail_node(L, fp->at, "policy.profile-mismatch",
 		                 "a flow from '%s' (profile %s) to '%s' (profile %s): labels cannot "

@@ -58,7 +58,8 @@ static void run(const char *from, const char *to, const char *xml, struct releas
 	struct redactor *red = NULL;
 	struct sluice_error err;
 	assert_int_equal(redactor_new(flow, &red, &err), SLUICE_OK);
-	struct release_request req = { pol, flow, policy_domain_find(pol, to), red, NULL, false };
+	struct release_request req = { .policy = pol, .flow = flow,
+	                               .destination = policy_domain_find(pol, to), .redactor = red };
 	release_filter(&req, (const uint8_t *)xml, strlen(xml), r);
 	redactor_free(red);
 }
@@ -338,8 +339,9 @@ static void schema_validates_reports(void **state)
 	const struct policy_flow *flow = policy_flow_find(pol, "hq", "police");
 	struct redactor *red = NULL;
 	assert_int_equal(redactor_new(flow, &red, &err), SLUICE_OK);
-	struct release_request req = { pol, flow, policy_domain_find(pol, "police"), red, schema,
-	                               false };
+	struct release_request req = { .policy = pol, .flow = flow,
+	                               .destination = policy_domain_find(pol, "police"),
+	                               .redactor = red, .schema = schema };
 	struct release_result r;
 	release_filter(&req, (const uint8_t *)conformance_like, strlen(conformance_like), &r);
 	assert_int_equal(r.decision, RELEASE_RELEASED);

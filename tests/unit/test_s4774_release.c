@@ -58,7 +58,9 @@ static void run(const char *to, const char *xml, struct release_result *r)
 	struct redactor *red = NULL;
 	struct sluice_error err;
 	assert_int_equal(redactor_new(flow, &red, &err), SLUICE_OK);
-	struct release_request req = { pol, flow, policy_domain_find(pol, to), red, NULL, true };
+	struct release_request req = { .policy = pol, .flow = flow,
+	                               .destination = policy_domain_find(pol, to), .redactor = red,
+	                               .explain = true };
 	release_filter(&req, (const uint8_t *)xml, strlen(xml), r);
 	redactor_free(red);
 }
