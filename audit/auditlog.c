@@ -169,18 +169,6 @@ fail:
 	return false;
 }
 
-/* The leaf of the Merkle tree for a transfer line: its record's canonical JSON, the bytes
- * the record's receipt signs, so that a receipt holder can compute the leaf hash. */
-static bool record_leaf_hash(const json_t *record, merkle_hash out)
-{
-	char *canon = json_canonical(record);
-	if (canon == NULL)
-		return false;
-	merkle_leaf_hash(canon, strlen(canon), out);
-	free(canon);
-	return true;
-}
-
 static void now_rfc3339(char out[32])
 {
 	struct tm tm;
@@ -406,7 +394,7 @@ static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
 			passed_cap = passed_cap ? passed_cap * 2 : 64;
 			passed = xrealloc(passed, passed_cap * sizeof(*passed));
 		}
-		if (!record_leaf_hash(json_object_get(li.obj, "record"), passed[transfers])) {
+		if (!audit_record_leaf_hash(json_object_get(li.obj, "record"), passed[transfers])) {
 			rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
 			                 "cannot re-serialise a record of the audit log");
 			goto out;
@@ -731,7 +719,7 @@ enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *recor
 		                   "an audit record must be a JSON object");
 	copy = json_deep_copy(record);
 	line = json_object();
-	if (copy == NULL || line == NULL || !record_leaf_hash(copy, leaf) ||
+	if (copy == NULL || line == NULL || !audit_record_leaf_hash(copy, leaf) ||
 	    json_object_set_new(line, "prev", json_string(log->prev)) != 0 ||
 	    json_object_set(line, "record", copy) != 0 ||
 	    json_object_set_new(line, "seq", json_integer((json_int_t)(log->seq + 1))) != 0 ||
@@ -1132,7 +1120,7 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 		}
 		if (li.type == LINE_TRANSFER) {
 			merkle_hash leaf;
-			if (!record_leaf_hash(json_object_get(li.obj, "record"), leaf)) {
+			if (!audit_record_leaf_hash(json_object_get(li.obj, "record"), leaf)) {
 				rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
 				                 "cannot re-serialise a record");
 				goto out;

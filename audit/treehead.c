@@ -217,3 +217,13 @@ void tree_head_free(struct tree_head *head)
 	json_decref(head->json);
 	memset(head, 0, sizeof(*head));
 }
+
+bool audit_record_leaf_hash(const json_t *record, merkle_hash out)
+{
+	char *canon = json_canonical(record);
+	if (canon == NULL)
+		return false;
+	merkle_leaf_hash(canon, strlen(canon), out);
+	free(canon);
+	return true;
+}

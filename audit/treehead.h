@@ -76,4 +76,9 @@ bool tree_head_signature_ok(const struct tree_head *head, EVP_PKEY *pub, char *w
 
 void tree_head_free(struct tree_head *head);
 
+/* The Merkle leaf hash of a transfer record: SHA-256(0x00 || its canonical JSON), the bytes
+ * its receipt signs, so that a receipt holder computes the same leaf. False when the record
+ * cannot be serialised. */
+bool audit_record_leaf_hash(const json_t *record, merkle_hash out);
+
 #endif

@@ -248,6 +248,36 @@ out:
 	return rc;
 }
 
+enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
+                                     struct sluice_error *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(*receipt, *len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *log = json_object();
+	char *text = NULL;
+
+	if (!json_is_object(root) || log == NULL ||
+	    json_object_set_new(log, "leaf_index", json_integer((json_int_t)leaf_index)) != 0 ||
+	    json_object_set(root, "log", log) != 0 || (text = json_canonical(root)) == NULL) {
+		json_decref(root);
+		json_decref(log);
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                   "cannot add the audit log's leaf index to the receipt");
+	}
+	json_decref(root);
+	json_decref(log);
+	size_t n = strlen(text);
+	char *out = xmalloc(n + 2);
+	memcpy(out, text, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(text);
+	free(*receipt);
+	*receipt = out;
+	*len = n + 1;
+	return SLUICE_OK;
+}
+
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err)
 {
@@ -417,7 +447,10 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
                               struct sluice_error *err)
 {
 	static const char *const members[] = {"key_id", "receipt", "record", "signature",
-	                                      "signature_alg", NULL};
+	                                      "signature_alg", "log", NULL};
+	static const char *const required[] = {"key_id", "receipt", "record", "signature",
+	                                       "signature_alg", NULL};
+	static const char *const log_members[] = {"leaf_index", NULL};
 	enum sluice_rc rc = SLUICE_OK;
 	json_t *root = NULL, *v, *record;
 	json_error_t jerr;
@@ -462,11 +495,20 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
 		goto out;
 	}
-	for (size_t i = 0; members[i] != NULL; i++) {
-		if (json_object_get(root, members[i]) == NULL) {
-			rc = FORM_FAIL("the receipt has no \"%s\" member", members[i]);
+	for (size_t i = 0; required[i] != NULL; i++) {
+		if (json_object_get(root, required[i]) == NULL) {
+			rc = FORM_FAIL("the receipt has no \"%s\" member", required[i]);
 			goto out;
 		}
+	}
+	/* Where the record sits in the audit log's Merkle tree: outside the signature (the
+	 * gateway learns it only when it logs the signed record), and proven, not trusted, by
+	 * `sluice audit prove` / `check-proof`. */
+	v = json_object_get(root, "log");
+	if (v != NULL && (!json_is_object(v) || !json_only_members(v, log_members, &stranger) ||
+	                  !is_uint(json_object_get(v, "leaf_index")))) {
+		rc = FORM_FAIL("\"log\" is not {\"leaf_index\": a non-negative integer}");
+		goto out;
 	}
 	v = json_object_get(root, "signature_alg");
 	if (!json_is_string(v)) {

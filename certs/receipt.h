@@ -6,8 +6,13 @@
  * the record, the id of the key that signed it and an Ed25519 signature over the record's
  * canonical JSON (common/canonical_json.h):
  *
- *   {"key_id":"<hex>","receipt":1,"record":{...},"signature":"<base64>",
- *    "signature_alg":"ed25519"}
+ *   {"key_id":"<hex>","log":{"leaf_index":N},"receipt":1,"record":{...},
+ *    "signature":"<base64>","signature_alg":"ed25519"}
+ *
+ * "log" (optional) says where the record sits in the audit log's Merkle tree (audit/merkle.h:
+ * the leaf is the record's canonical JSON). It is outside the signature, because the gateway
+ * learns the index only when it logs the signed record; an inclusion proof (`sluice audit
+ * prove`) shows whether it is true.
  */
 #ifndef SLUICE_RECEIPT_H
 #define SLUICE_RECEIPT_H
@@ -73,6 +78,11 @@ json_t *transfer_record_to_json(const struct transfer_record *r);
 /* Signs the record: *out is the receipt's canonical JSON followed by "\n". */
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Adds (or replaces) the receipt's "log" member: the record's leaf index in the audit log.
+ * `*receipt` (receipt_create's output, canonical JSON and "\n") is replaced by a new string. */
+enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
+                                     struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* The signer process's one job: `record` must be the canonical JSON of a transfer record of
  * the form receipt_verify accepts (anything else is refused: SLUICE_ERR_VERIFY), and is signed

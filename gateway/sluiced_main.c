@@ -54,7 +54,8 @@ static const char usage[] =
 	"  -f         stay in the foreground and log to stderr only (always so under systemd)\n"
 	"Signals: SIGHUP reloads the configuration, the policy and the TLS certificates and CRL\n"
 	"(keeping the old ones if the new ones are invalid),\n"
-	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers.\n";
+	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers,\n"
+	"SIGUSR1 writes a signed tree head (an audit checkpoint) now if records lack one.\n";
 
 /* Everything SIGHUP reloads, taken or refused as a whole. */
 struct loaded {
@@ -256,6 +257,8 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 		what = "user";
 	else if (old->checkpoint_interval != new->checkpoint_interval)
 		what = "checkpoint-interval";
+	else if (old->checkpoint_seconds != new->checkpoint_seconds)
+		what = "checkpoint-seconds";
 	else if ((old->tls == NULL) != (new->tls == NULL) ||
 	         (old->tls != NULL && (!same(old->tls->listen_host, new->tls->listen_host) ||
 	                               old->tls->listen_port != new->tls->listen_port)))
@@ -319,7 +322,7 @@ static int auditor_ctl_fd(void)
 	return auditor_ctl;
 }
 static int listen_fd = -1; /* the TLS listener's socket, bound once at start-up */
-static volatile sig_atomic_t got_term, got_hup, got_chld;
+static volatile sig_atomic_t got_term, got_hup, got_chld, got_usr1;
 
 static void on_signal(int sig)
 {
@@ -329,6 +332,8 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 }
 
 static void pair(int sv[2])
@@ -352,6 +357,10 @@ static pid_t spawn(void)
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGHUP, &dfl, NULL);
 		sigaction(SIGCHLD, &dfl, NULL);
+		/* Only the auditor answers SIGUSR1 (a tree head on demand); the rest ignore it rather
+		 * than die of it. */
+		dfl.sa_handler = SIG_IGN;
+		sigaction(SIGUSR1, &dfl, NULL);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -691,6 +700,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t block, old;
 	sigemptyset(&block);
@@ -698,6 +708,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
 	/* The signer first: it reports its key id, which the auditor's checkpoints name. */
@@ -781,6 +792,14 @@ int main(int argc, char **argv)
 					restart_pause();
 					start_pipeline();
 				}
+			}
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			if (pids[P_AUDITOR] > 0) {
+				signal_child(pids[P_AUDITOR], SIGUSR1);
+				daemon_log(LOG_INFO, "supervisor", "asked the auditor for a signed tree "
+				           "head");
 			}
 		}
 		if (got_hup) {
