@@ -118,6 +118,9 @@ jq -c '.leaf_index = 0' p2.json >t-index.json
 expect_says 1 "is not leaf 0" "proof with another leaf index" \
 	audit check-proof --pub "$PUB" t-index.json
 first=$(jq -r '.path[0]' p2.json)
+jq -c '.leaf_index = 3' p2.json >t-outside.json
+expect_says 1 "not inside the tree" "proof of a leaf index outside the tree" \
+	audit check-proof --pub "$PUB" t-outside.json
 # the same hash with its first hex digit changed (one to four bits)
 flipped=$(printf '%s' "$first" | awk '{ r = (substr($0, 1, 1) == "0") ? "1" : "0"; print r substr($0, 2) }')
 jq -c --arg h "$flipped" '.path[0] = $h' p2.json >t-path.json
