@@ -258,7 +258,9 @@ enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_
 
 	if (!json_is_object(root) || log == NULL ||
 	    json_object_set_new(log, "leaf_index", json_integer((json_int_t)leaf_index)) != 0 ||
-	    json_object_set(root, "log", log) != 0 || (text = json_canonical(root)) == NULL) {
+	    json_object_set(root, "log", log) != 0 ||
+	    json_object_set_new(root, "receipt", json_integer(2)) != 0 ||
+	    (text = json_canonical(root)) == NULL) {
 		json_decref(root);
 		json_decref(log);
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
@@ -446,11 +448,13 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
                               const uint8_t *report, size_t reportlen, json_t **record_out,
                               struct sluice_error *err)
 {
-	static const char *const members[] = {"key_id", "receipt", "record", "signature",
-	                                      "signature_alg", "log", NULL};
-	static const char *const required[] = {"key_id", "receipt", "record", "signature",
-	                                       "signature_alg", NULL};
+	/* Version 2 is version 1 and the record's place in the audit log ("log"). */
+	static const char *const members_v1[] = {"key_id", "receipt", "record", "signature",
+	                                         "signature_alg", NULL};
+	static const char *const members_v2[] = {"key_id", "log", "receipt", "record",
+	                                         "signature", "signature_alg", NULL};
 	static const char *const log_members[] = {"leaf_index", NULL};
+	const char *const *members;
 	enum sluice_rc rc = SLUICE_OK;
 	json_t *root = NULL, *v, *record;
 	json_error_t jerr;
@@ -486,18 +490,20 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 		rc = FORM_FAIL("the receipt has no \"receipt\" version member");
 		goto out;
 	}
-	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+	if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 2)) {
 		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.version",
-		                 "unsupported receipt version (this verifier knows \"receipt\": 1)");
+		                 "unsupported receipt version (this verifier knows \"receipt\": 1 "
+		                 "and 2)");
 		goto out;
 	}
+	members = json_integer_value(v) == 1 ? members_v1 : members_v2;
 	if (!json_only_members(root, members, &stranger)) {
 		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
 		goto out;
 	}
-	for (size_t i = 0; required[i] != NULL; i++) {
-		if (json_object_get(root, required[i]) == NULL) {
-			rc = FORM_FAIL("the receipt has no \"%s\" member", required[i]);
+	for (size_t i = 0; members[i] != NULL; i++) {
+		if (json_object_get(root, members[i]) == NULL) {
+			rc = FORM_FAIL("the receipt has no \"%s\" member", members[i]);
 			goto out;
 		}
 	}

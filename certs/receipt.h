@@ -6,13 +6,14 @@
  * the record, the id of the key that signed it and an Ed25519 signature over the record's
  * canonical JSON (common/canonical_json.h):
  *
- *   {"key_id":"<hex>","log":{"leaf_index":N},"receipt":1,"record":{...},
- *    "signature":"<base64>","signature_alg":"ed25519"}
+ *   {"key_id":"<hex>","receipt":1,"record":{...},"signature":"<base64>",
+ *    "signature_alg":"ed25519"}
  *
- * "log" (optional) says where the record sits in the audit log's Merkle tree (audit/merkle.h:
+ * Version 2, what the gateway hands out since the audit log became a transparency log, adds
+ * "log":{"leaf_index":N}: where the record sits in the audit log's Merkle tree (audit/merkle.h:
  * the leaf is the record's canonical JSON). It is outside the signature, because the gateway
  * learns the index only when it logs the signed record; an inclusion proof (`sluice audit
- * prove`) shows whether it is true.
+ * prove`) shows whether it is true. receipt_verify accepts both versions.
  */
 #ifndef SLUICE_RECEIPT_H
 #define SLUICE_RECEIPT_H
@@ -79,8 +80,9 @@ json_t *transfer_record_to_json(const struct transfer_record *r);
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
 
-/* Adds (or replaces) the receipt's "log" member: the record's leaf index in the audit log.
- * `*receipt` (receipt_create's output, canonical JSON and "\n") is replaced by a new string. */
+/* Makes a version 2 receipt: adds (or replaces) the "log" member, the record's leaf index in
+ * the audit log. `*receipt` (receipt_create's output, canonical JSON and "\n") is replaced by
+ * a new string. */
 enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
                                      struct sluice_error *err) SLUICE_MUST_CHECK;
 
