@@ -784,6 +784,23 @@ enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
 	return rc;
 }
 
+/* Opens a log to read it (not to append): a regular file, or an error naming it. */
+static enum sluice_rc open_for_reading(const char *path, int *fd, struct stat *st,
+                                       struct sluice_error *err)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "cannot open the audit log: %s", strerror(errno));
+	if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "the audit log is not a regular file");
+	}
+	return SLUICE_OK;
+}
+
 enum sluice_rc auditlog_last_head(const char *path, struct tree_head *head,
                                   uint64_t *unsigned_records, struct sluice_error *err)
 {
@@ -801,15 +818,10 @@ enum sluice_rc auditlog_last_head(const char *path, struct tree_head *head,
 
 	memset(head, 0, sizeof(*head));
 	*unsigned_records = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "cannot open the audit log: %s", strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "the audit log is not a regular file");
-	}
+	int fd = -1;
+	enum sluice_rc orc = open_for_reading(path, &fd, &st, err);
+	if (orc != SLUICE_OK)
+		return orc;
 	end = st.st_size;
 	if (end > 0 && pread(fd, &last, 1, end - 1) != 1) {
 		close(fd);
@@ -1074,15 +1086,9 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 		if (rc != SLUICE_OK)
 			return rc;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "cannot open the audit log: %s", strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "the audit log is not a regular file");
-	}
+	rc = open_for_reading(path, &fd, &st, err);
+	if (rc != SLUICE_OK)
+		return rc;
 	lr = xcalloc(1, sizeof(*lr));
 	lr->fd = fd;
 	snprintf(prev, sizeof(prev), "%s", ZERO_HASH);

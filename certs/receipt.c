@@ -199,6 +199,18 @@ fail:
 
 static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *err);
 
+/* `text` (a heap string, taken over) followed by a newline, as a receipt is written; *len is
+ * its length. */
+static char *with_newline(char *text, size_t *len)
+{
+	size_t n = strlen(text);
+	text = xrealloc(text, n + 2);
+	text[n] = '\n';
+	text[n + 1] = '\0';
+	*len = n + 1;
+	return text;
+}
+
 /* Signs the record object (already checked by the caller) into a receipt. */
 static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **out,
                                   size_t *outlen, struct sluice_error *err)
@@ -234,12 +246,8 @@ static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **ou
 		                 "cannot encode the receipt as JSON");
 		goto out;
 	}
-	size_t n = strlen(text);
-	*out = xmalloc(n + 2);
-	memcpy(*out, text, n);
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	*outlen = n + 1;
+	*out = with_newline(text, outlen);
+	text = NULL;
 out:
 	free(text);
 	free(sig64);
@@ -268,15 +276,8 @@ enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_
 	}
 	json_decref(root);
 	json_decref(log);
-	size_t n = strlen(text);
-	char *out = xmalloc(n + 2);
-	memcpy(out, text, n);
-	out[n] = '\n';
-	out[n + 1] = '\0';
-	free(text);
 	free(*receipt);
-	*receipt = out;
-	*len = n + 1;
+	*receipt = with_newline(text, len);
 	return SLUICE_OK;
 }
 

@@ -80,6 +80,21 @@ static enum sluice_rc write_json(const json_t *obj, const char *path, struct slu
 	return rc;
 }
 
+/* Writes a freshly built proof (NULL: it could not be built) and says what it proves, on
+ * standard output when the proof went to a file, else on standard error. The exit code. */
+static int emit_proof(const char *prog, json_t *proof, const char *out, const char *summary)
+{
+	struct sluice_error err;
+	if (proof == NULL) {
+		sluice_fail(&err, SLUICE_ERR_INTERNAL, "proof.encode", "cannot build the proof");
+		return fail_with(prog, &err);
+	}
+	if (write_json(proof, out, &err) != SLUICE_OK)
+		return fail_with(prog, &err);
+	fprintf(out != NULL ? stdout : stderr, "%s\n", summary);
+	return 0;
+}
+
 int audit_scan_failure(const char *prog, const char *log, enum sluice_rc rc,
                        const struct auditlog_verify_result *res, const struct sluice_error *err,
                        char *const *head_files, size_t nheads)
@@ -279,7 +294,7 @@ static int audit_prove(int argc, char **argv)
 	merkle_hash leaf, path[MERKLE_MAX_PATH];
 	bool has_hint = false;
 	uint64_t hint = 0, index = 0;
-	char id[64], what[200];
+	char id[64], what[200], summary[400];
 	int c, code = 1;
 
 	optind = 1;
@@ -341,20 +356,10 @@ static int audit_prove(int argc, char **argv)
 	    MERKLE_OK)
 		SLUICE_BUG("an inclusion proof built from the log does not verify");
 	proof = audit_proof_inclusion_json(head, index, record, path, pathlen);
-	if (proof == NULL) {
-		sluice_fail(&err, SLUICE_ERR_INTERNAL, "proof.encode", "cannot build the proof");
-		code = fail_with(prog, &err);
-		goto out;
-	}
-	if (write_json(proof, out, &err) != SLUICE_OK) {
-		code = fail_with(prog, &err);
-		goto out;
-	}
 	describe_head(head, what, sizeof(what));
-	fprintf(out != NULL ? stdout : stderr,
-	        "inclusion proof: transfer %s is leaf %llu of %s\n", id,
-	        (unsigned long long)index, what);
-	code = 0;
+	snprintf(summary, sizeof(summary), "inclusion proof: transfer %s is leaf %llu of %s", id,
+	         (unsigned long long)index, what);
+	code = emit_proof(prog, proof, out, summary);
 out:
 	json_decref(proof);
 	json_decref(record);
@@ -497,7 +502,7 @@ static int audit_consistency(int argc, char **argv)
 	json_t *proof = NULL;
 	merkle_hash path[MERKLE_MAX_PATH];
 	size_t pathlen = 0;
-	char old_what[200], new_what[200];
+	char old_what[200], new_what[200], summary[500];
 	int c, code = 1;
 
 	optind = 1;
@@ -546,20 +551,11 @@ static int audit_consistency(int argc, char **argv)
 	                              heads[1].root, path, pathlen) != MERKLE_OK)
 		SLUICE_BUG("a consistency proof built from the log does not verify");
 	proof = audit_proof_consistency_json(&heads[0], &heads[1], path, pathlen);
-	if (proof == NULL) {
-		sluice_fail(&err, SLUICE_ERR_INTERNAL, "proof.encode", "cannot build the proof");
-		code = fail_with(prog, &err);
-		goto out;
-	}
-	if (write_json(proof, out, &err) != SLUICE_OK) {
-		code = fail_with(prog, &err);
-		goto out;
-	}
 	describe_head(&heads[0], old_what, sizeof(old_what));
 	describe_head(&heads[1], new_what, sizeof(new_what));
-	fprintf(out != NULL ? stdout : stderr, "consistent: %s extends %s; the log matches both\n",
-	        new_what, old_what);
-	code = 0;
+	snprintf(summary, sizeof(summary), "consistent: %s extends %s; the log matches both",
+	         new_what, old_what);
+	code = emit_proof(prog, proof, out, summary);
 out:
 	json_decref(proof);
 	free_heads(heads, 2);

@@ -21,37 +21,15 @@ make_keys keys gw || { not_ok "openssl generates an Ed25519 key"; finish; }
 make_keys keys other || { not_ok "openssl generates a second key"; finish; }
 PUB=keys/gw.pub
 
-cat >policy.yaml <<'EOF'
-sluice-policy: 1
-id: proofs-test
-version: 1
-profile: ism
-limits: {max-bytes: 1MiB, max-depth: 64, max-nodes: 50000}
-caveats:
-  NF:  {requires: [USA]}
-  REL: {}
-domains:
-  alpha: {clearance: S, holds: [USA]}
-  bravo: {clearance: C, holds: [USA]}
-flows:
-  - from: alpha
-    to: [bravo]
-    portions: redact
-    marker: withheld
-EOF
-cat >report.xml <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<Report xmlns:ism="urn:us:gov:ic:ism" ism:resourceElement="true" ism:classification="S"
-    ism:ownerProducer="USA" ism:disseminationControls="NF">
-  <Para ism:classification="C" ism:ownerProducer="USA">Releasable paragraph about the harbour.</Para>
-  <Para ism:classification="S" ism:ownerProducer="USA" ism:disseminationControls="NF">Withheld.</Para>
-</Report>
-EOF
+# The demo's policy and a report it releases from intel to police (and refuses from police
+# to intel: no flow).
+cp -r "$SLUICE_SOURCE/examples/fusion-cell" cell
+chmod -R go-w cell
 
 # decide LOG N FROM TO: one release into LOG, output out/N.xml and its receipt.
 decide() {
-	sl release --policy policy.yaml --from "$3" --to "$4" --key keys/gw.key --audit "$1" \
-		-o "out/$2.xml" report.xml
+	sl release --policy cell/policy.yaml --from "$3" --to "$4" --key keys/gw.key --audit "$1" \
+		-o "out/$2.xml" cell/reports/01-intel-to-police-plain.xml
 }
 # has TEXT: the last sluice run said TEXT (stdout or stderr).
 has() { grep -qF -- "$1" "$W/sl.out" "$W/sl.err"; }
@@ -69,9 +47,9 @@ expect_says() {
 }
 
 # ---- three decisions, a head, an inclusion proof -------------------------------------------
-decide a.log 1 alpha bravo
-decide a.log 2 bravo alpha # refused: no flow
-decide a.log 3 alpha bravo
+decide a.log 1 intel police
+decide a.log 2 police intel # refused: no flow
+decide a.log 3 intel police
 for n in 1 2 3; do
 	check "receipt $n carries its leaf index $((n - 1))" \
 		[ "$(receipt_field out/$n.xml.receipt '.log.leaf_index')" = $((n - 1)) ]
@@ -168,8 +146,8 @@ expect 64 "prove without --receipt" audit prove a.log
 expect 0 "audit prove --help" audit prove --help
 
 # ---- a growing log: consistency --------------------------------------------------------------
-decide a.log 4 alpha bravo
-decide a.log 5 bravo alpha
+decide a.log 4 intel police
+decide a.log 5 police intel
 sl audit head a.log
 cp "$W/sl.out" h2.sth
 check "the newer head covers 5 records" [ "$(jq -r .records h2.sth)" = 5 ]
@@ -200,8 +178,8 @@ expect_says 1 "logged after the tree head of 3 records" "prove under a head olde
 cut=$(grep -n '"type":"checkpoint"' a.log | sed -n 3p | cut -d: -f1) # h1's line
 check "h1 is the checkpoint on line $cut" [ "$(jq -r .seq h1.sth)" = "$cut" ]
 head -n "$cut" a.log >b.log
-decide b.log 6 alpha bravo
-decide b.log 7 alpha bravo
+decide b.log 6 intel police
+decide b.log 7 intel police
 sl audit head b.log
 cp "$W/sl.out" hb.sth
 check "the forked log's head has the same size as h2" [ "$(jq -r .records hb.sth)" = 5 ]
@@ -238,7 +216,7 @@ awk -v a="$A" -v b="$B" '{ l[NR] = $0 } END { t = l[a]; l[a] = l[b]; l[b] = t; f
 expect_says 1 "line $A" "records $A and $B reordered" audit verify --pub "$PUB" --head h2.sth reordered.log
 sed "${B}d" a.log >removed.log
 expect_says 1 "line $B" "record $B removed" audit verify --pub "$PUB" --head h2.sth removed.log
-sed "${A}s/\"to\":\"alpha\"/\"to\":\"alphb\"/" a.log >edited.log
+sed "${A}s/\"to\":\"intel\"/\"to\":\"intem\"/" a.log >edited.log
 expect_says 1 "line $((A + 1))" "record $A edited" audit verify --pub "$PUB" --head h2.sth edited.log
 expect_says 1 "line $((A + 1))" "prove refuses a damaged log, naming the line" \
 	audit prove --receipt out/1.xml.receipt edited.log
