@@ -29,6 +29,8 @@
 #include "canonical_json.h"
 #include "fileio.h"
 #include "keys.h"
+#include "merkle.h"
+#include "treehead.h"
 
 /* No line of a log may be longer than this (the writer refuses such records). */
 #define AUDITLOG_LINE_MAX (16u * 1024 * 1024)
@@ -51,6 +53,7 @@ struct auditlog {
 	bool recovered_torn;            /* a torn line was cut off; not yet reported */
 	bool broken;                    /* a write failed: no more appends */
 	off_t size;
+	struct merkle_frontier tree;    /* the Merkle tree of the records, O(log n) hashes */
 };
 
 /* ---- one line: parsing and form ---------------------------------------------------------- */
@@ -63,12 +66,12 @@ struct line_info {
 	long long seq;
 	const char *prev;       /* into obj */
 	long long records;      /* checkpoints */
-	const char *key_id;     /* checkpoints, into obj */
-	const char *signature;  /* checkpoints, into obj */
+	struct tree_head head;  /* checkpoints: the line as a signed tree head */
 };
 
 static void line_info_free(struct line_info *li)
 {
+	tree_head_free(&li->head);
 	json_decref(li->obj);
 	memset(li, 0, sizeof(*li));
 }
@@ -89,10 +92,7 @@ static bool line_parse(const char *line, size_t len, struct line_info *li, const
                        char *why, size_t whylen)
 {
 	static const char *const transfer_members[] = {"prev", "record", "seq", "type", NULL};
-	static const char *const checkpoint_members[] = {
-		"key_id", "prev", "records", "recovered_torn_line", "seq", "signature", "time",
-		"type", NULL};
-	json_error_t jerr;
+		json_error_t jerr;
 	const char *stranger = NULL, *type;
 	char *canon = NULL;
 	json_t *v;
@@ -138,25 +138,11 @@ static bool line_parse(const char *line, size_t len, struct line_info *li, const
 		}
 	} else if (strcmp(type, "checkpoint") == 0) {
 		li->type = LINE_CHECKPOINT;
-		if (!json_only_members(li->obj, checkpoint_members, &stranger)) {
+		if (!tree_head_from_json(li->obj, true, &li->head, why, whylen)) {
 			*rule = "audit.form";
-			snprintf(why, whylen, "unexpected member \"%.64s\" in a checkpoint", stranger);
 			goto fail;
 		}
-		v = json_object_get(li->obj, "records");
-		li->key_id = json_string_value(json_object_get(li->obj, "key_id"));
-		li->signature = json_string_value(json_object_get(li->obj, "signature"));
-		json_t *torn = json_object_get(li->obj, "recovered_torn_line");
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || !is_hex64(li->key_id) ||
-		    li->signature == NULL ||
-		    !json_is_string(json_object_get(li->obj, "time")) ||
-		    (torn != NULL && !json_is_true(torn))) {
-			*rule = "audit.form";
-			snprintf(why, whylen, "a checkpoint needs key_id (hex SHA-256), records "
-			                      "(integer), signature and time (strings)");
-			goto fail;
-		}
-		li->records = json_integer_value(v);
+		li->records = (long long)li->head.tree_size;
 	} else {
 		*rule = "audit.type";
 		snprintf(why, whylen, "unknown type \"%.64s\"", type);
@@ -181,19 +167,6 @@ fail:
 	free(canon);
 	line_info_free(li);
 	return false;
-}
-
-/* The bytes a checkpoint's signature covers: its canonical JSON without "signature". */
-static char *checkpoint_payload(json_t *cp)
-{
-	json_t *copy = json_copy(cp);
-	char *s = NULL;
-	if (copy != NULL) {
-		json_object_del(copy, "signature");
-		s = json_canonical(copy);
-	}
-	json_decref(copy);
-	return s;
 }
 
 static void now_rfc3339(char out[32])
@@ -336,8 +309,9 @@ static enum sluice_rc cut_torn_line(struct auditlog *log, struct sluice_error *e
 	return SLUICE_OK;
 }
 
-/* Reads back from the end to the last checkpoint (or the start) to learn seq, prev and the
- * record count, checking the chain of the lines it passes. */
+/* Reads back from the end to the last checkpoint (or the start) to learn seq, prev, the
+ * record count and the Merkle tree (the checkpoint's frontier, then the records after it),
+ * checking the chain of the lines it passes. */
 static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
 {
 	enum sluice_rc rc = SLUICE_OK;
@@ -351,12 +325,15 @@ static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
 	char later_prev[SHA256_HEX_LEN] = "", why[400];
 	const char *rule = NULL;
 	uint64_t transfers = 0;
+	merkle_hash *passed = NULL; /* leaf hashes of the records passed, last first */
+	size_t passed_cap = 0;
 
 	log->seq = 0;
 	snprintf(log->prev, sizeof(log->prev), "%s", ZERO_HASH);
 	log->records = 0;
 	log->since_checkpoint = 0;
 	log->last_is_checkpoint = false;
+	merkle_frontier_init(&log->tree);
 	if (log->size == 0)
 		return SLUICE_OK;
 
@@ -400,9 +377,27 @@ static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
 		later_seq = li.seq;
 		snprintf(later_prev, sizeof(later_prev), "%s", li.prev);
 		if (li.type == LINE_CHECKPOINT) {
+			if (!tree_head_frontier_ok(&li.head, why, sizeof(why))) {
+				rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.root", log->path, 0, 0,
+				                    "the last checkpoint (seq %lld) cannot continue the "
+				                    "tree: %s; refusing to append (run sluice audit "
+				                    "verify)",
+				                    li.seq, why);
+				goto out;
+			}
+			log->tree = li.head.frontier;
 			log->records = (uint64_t)li.records + transfers;
 			found = true;
 			break;
+		}
+		if (transfers == passed_cap) {
+			passed_cap = passed_cap ? passed_cap * 2 : 64;
+			passed = xrealloc(passed, passed_cap * sizeof(*passed));
+		}
+		if (!audit_record_leaf_hash(json_object_get(li.obj, "record"), passed[transfers])) {
+			rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+			                 "cannot re-serialise a record of the audit log");
+			goto out;
 		}
 		transfers++;
 		line_info_free(&li);
@@ -417,8 +412,11 @@ static enum sluice_rc read_tail(struct auditlog *log, struct sluice_error *err)
 		}
 		log->records = transfers;
 	}
+	for (size_t i = transfers; i-- > 0;)
+		merkle_frontier_append(&log->tree, passed[i]);
 	log->since_checkpoint = transfers;
 out:
+	free(passed);
 	line_info_free(&li);
 	tail_free(&t);
 	return rc;
@@ -464,16 +462,39 @@ static enum sluice_rc write_line(struct auditlog *log, const char *text,
 	return SLUICE_OK;
 }
 
+/* A frontier as the JSON array of a checkpoint: hex hashes, largest subtree first. */
+static json_t *frontier_json(const struct merkle_frontier *tree)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; a != NULL && i < tree->count; i++) {
+		char hex[2 * MERKLE_HASH_LEN + 1];
+		merkle_hash_hex(tree->node[i], hex);
+		if (json_array_append_new(a, json_string(hex)) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
 static enum sluice_rc write_checkpoint(struct auditlog *log, struct sluice_error *err)
 {
 	enum sluice_rc rc = SLUICE_OK;
 	json_t *cp = json_object();
 	char *payload = NULL, *sig64 = NULL, *text = NULL;
-	char now[32];
+	char now[32], root_hex[2 * MERKLE_HASH_LEN + 1];
 	uint8_t sig[64];
+	merkle_hash root;
 
 	now_rfc3339(now);
-	if (cp == NULL || json_object_set_new(cp, "key_id", json_string(log->key_id)) != 0 ||
+	if (log->tree.size != log->records)
+		SLUICE_BUG("the Merkle tree and the record count disagree");
+	merkle_frontier_root(&log->tree, root);
+	merkle_hash_hex(root, root_hex);
+	/* (json_object_set_new releases the value even when it fails, so nothing leaks.) */
+	if (json_object_set_new(cp, "frontier", frontier_json(&log->tree)) != 0 ||
+	    json_object_set_new(cp, "root", json_string(root_hex)) != 0 ||
+	    json_object_set_new(cp, "key_id", json_string(log->key_id)) != 0 ||
 	    json_object_set_new(cp, "prev", json_string(log->prev)) != 0 ||
 	    json_object_set_new(cp, "records", json_integer((json_int_t)log->records)) != 0 ||
 	    json_object_set_new(cp, "seq", json_integer((json_int_t)(log->seq + 1))) != 0 ||
@@ -597,30 +618,19 @@ out:
 bool auditlog_checkpoint_payload_ok(const char *payload, size_t len, const char *key_id,
                                     char *why, size_t whylen)
 {
-	static const char *const members[] = { "key_id", "prev", "records", "seq", "time", "type",
-		                                "recovered_torn_line", NULL };
 	json_error_t jerr;
-	const char *stranger = NULL;
+	struct tree_head head = {0};
 	char *canon = NULL;
 	bool ok = false;
 	json_t *cp = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (cp == NULL || !json_is_object(cp)) {
 		snprintf(why, whylen, "not a JSON object");
-	} else if (!json_only_members(cp, members, &stranger)) {
-		snprintf(why, whylen, "unknown member \"%s\"", stranger);
-	} else if (!json_is_string(json_object_get(cp, "type")) ||
-	           strcmp(json_string_value(json_object_get(cp, "type")), "checkpoint") != 0) {
-		snprintf(why, whylen, "not a checkpoint");
-	} else if (!json_is_string(json_object_get(cp, "key_id")) ||
-	           strcmp(json_string_value(json_object_get(cp, "key_id")), key_id) != 0) {
+	} else if (!tree_head_from_json(cp, false, &head, why, whylen) ||
+	           !tree_head_frontier_ok(&head, why, whylen)) {
+		/* why says what */
+	} else if (strcmp(head.key_id, key_id) != 0) {
 		snprintf(why, whylen, "names another key");
-	} else if (!json_is_string(json_object_get(cp, "prev")) ||
-	           !is_hex64(json_string_value(json_object_get(cp, "prev"))) ||
-	           !json_is_integer(json_object_get(cp, "seq")) ||
-	           !json_is_integer(json_object_get(cp, "records")) ||
-	           !json_is_string(json_object_get(cp, "time"))) {
-		snprintf(why, whylen, "members of the wrong type");
 	} else if ((canon = json_canonical(cp)) == NULL || strlen(canon) != len ||
 	           memcmp(canon, payload, len) != 0) {
 		snprintf(why, whylen, "not canonical JSON");
@@ -628,6 +638,7 @@ bool auditlog_checkpoint_payload_ok(const char *payload, size_t len, const char 
 		ok = true;
 	}
 	free(canon);
+	tree_head_free(&head);
 	json_decref(cp);
 	return ok;
 }
@@ -692,16 +703,23 @@ out:
 enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
                                struct sluice_error *err)
 {
+	return auditlog_append_indexed(log, record, NULL, err);
+}
+
+enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *record,
+                                       uint64_t *leaf_index, struct sluice_error *err)
+{
 	enum sluice_rc rc;
 	json_t *line = NULL, *copy = NULL;
 	char *text = NULL;
+	merkle_hash leaf;
 
 	if (log == NULL || !json_is_object(record))
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.record",
 		                   "an audit record must be a JSON object");
 	copy = json_deep_copy(record);
 	line = json_object();
-	if (copy == NULL || line == NULL ||
+	if (copy == NULL || line == NULL || !audit_record_leaf_hash(copy, leaf) ||
 	    json_object_set_new(line, "prev", json_string(log->prev)) != 0 ||
 	    json_object_set(line, "record", copy) != 0 ||
 	    json_object_set_new(line, "seq", json_integer((json_int_t)(log->seq + 1))) != 0 ||
@@ -714,6 +732,9 @@ enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
 	rc = write_line(log, text, err);
 	if (rc != SLUICE_OK)
 		goto out;
+	if (leaf_index != NULL)
+		*leaf_index = log->records;
+	merkle_frontier_append(&log->tree, leaf);
 	log->records++;
 	log->since_checkpoint++;
 	log->last_is_checkpoint = false;
@@ -724,6 +745,26 @@ out:
 	json_decref(copy);
 	json_decref(line);
 	return rc;
+}
+
+uint64_t auditlog_unsigned_records(const struct auditlog *log)
+{
+	return log->last_is_checkpoint ? 0 : log->since_checkpoint;
+}
+
+/* A new tree head is worth writing when the last line is not one, after a torn line was cut,
+ * and for an empty log (so that it verifies, and has a head to give a witness). */
+static bool needs_checkpoint(const struct auditlog *log)
+{
+	return !log->last_is_checkpoint || log->recovered_torn || log->seq == 0;
+}
+
+enum sluice_rc auditlog_checkpoint(struct auditlog *log, struct sluice_error *err)
+{
+	if (log->broken)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
+		                      "an earlier write to the audit log failed; no checkpoint");
+	return needs_checkpoint(log) ? write_checkpoint(log, err) : SLUICE_OK;
 }
 
 enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
@@ -737,9 +778,101 @@ enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
 	if (log->broken)
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
 		                    "an earlier write to the audit log failed; no final checkpoint");
-	else if (!log->last_is_checkpoint || log->recovered_torn || log->seq == 0)
+	else if (needs_checkpoint(log))
 		rc = write_checkpoint(log, err);
 	auditlog_free(log);
+	return rc;
+}
+
+/* Opens a log to read it (not to append): a regular file, or an error naming it. */
+static enum sluice_rc open_for_reading(const char *path, int *fd, struct stat *st,
+                                       struct sluice_error *err)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "cannot open the audit log: %s", strerror(errno));
+	if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
+		                      "the audit log is not a regular file");
+	}
+	return SLUICE_OK;
+}
+
+enum sluice_rc auditlog_last_head(const char *path, struct tree_head *head,
+                                  uint64_t *unsigned_records, struct sluice_error *err)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	struct tail t;
+	struct line_info li = {0};
+	const uint8_t *line;
+	size_t len;
+	off_t off, end;
+	struct stat st;
+	char why[400];
+	const char *rule = NULL;
+	uint8_t last = '\n';
+	bool skip_partial;
+
+	memset(head, 0, sizeof(*head));
+	*unsigned_records = 0;
+	int fd = -1;
+	enum sluice_rc orc = open_for_reading(path, &fd, &st, err);
+	if (orc != SLUICE_OK)
+		return orc;
+	end = st.st_size;
+	if (end > 0 && pread(fd, &last, 1, end - 1) != 1) {
+		close(fd);
+		return sluice_fail_at(err, SLUICE_ERR_IO, "io.read", path, 0, 0,
+		                      "cannot read the audit log: %s", strerror(errno));
+	}
+	/* A last line without its newline is being written (or was torn): not a head yet. */
+	skip_partial = last != '\n';
+	tail_init(&t, fd, skip_partial ? end : end - 1);
+	for (;;) {
+		int r = end > 0 ? tail_prev_line(&t, &line, &len, &off) : 0;
+		if (r == 0) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.no-head", path, 0, 0,
+			                    "the audit log has no signed checkpoint yet");
+			break;
+		}
+		if (r < 0) {
+			rc = sluice_fail_at(err, r == -1 ? SLUICE_ERR_IO : SLUICE_ERR_VERIFY,
+			                    r == -1 ? "io.read" : "audit.line-too-long", path, 0, 0,
+			                    "cannot read the audit log's last lines%s%s",
+			                    r == -1 ? ": " : " (a line is too long)",
+			                    r == -1 ? strerror(errno) : "");
+			break;
+		}
+		if (skip_partial) {
+			skip_partial = false;
+			continue;
+		}
+		if (!line_parse((const char *)line, len, &li, &rule, why, sizeof(why))) {
+			rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, rule, path, 0, 0,
+			                    "the line at byte %lld is not a valid audit line: %s (run "
+			                    "sluice audit verify)",
+			                    (long long)off, why);
+			break;
+		}
+		if (li.type == LINE_CHECKPOINT) {
+			if (!tree_head_frontier_ok(&li.head, why, sizeof(why))) {
+				rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.root", path, 0, 0,
+				                    "the last checkpoint (line %lld): %s", li.seq, why);
+				break;
+			}
+			*head = li.head;
+			head->json = json_incref(li.head.json);
+			break;
+		}
+		(*unsigned_records)++;
+		line_info_free(&li);
+	}
+	line_info_free(&li);
+	tail_free(&t);
+	close(fd);
 	return rc;
 }
 
@@ -826,33 +959,136 @@ static enum sluice_rc verify_fail(struct auditlog_verify_result *res, struct slu
 enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
                                struct auditlog_verify_result *res, struct sluice_error *err)
 {
+	struct auditlog_scan_options opt = { .pub = pub };
+	return auditlog_scan(path, &opt, res, NULL, err);
+}
+
+void auditlog_tree_free(struct auditlog_tree *tree)
+{
+	if (tree == NULL)
+		return;
+	free(tree->leaves);
+	tree_head_free(&tree->last_head);
+	memset(tree, 0, sizeof(*tree));
+}
+
+/* The witness heads are checked before the log is read: a head that is not the key's says
+ * nothing about the log. */
+static enum sluice_rc check_witness_signatures(const char *path,
+                                               const struct auditlog_scan_options *opt,
+                                               struct auditlog_verify_result *res,
+                                               struct sluice_error *err)
+{
+	char why[300];
+	for (size_t i = 0; i < opt->nwitness; i++) {
+		if (tree_head_signature_ok(&opt->witness[i], opt->pub, why, sizeof(why)) &&
+		    tree_head_frontier_ok(&opt->witness[i], why, sizeof(why)))
+			continue;
+		res->bad_witness = i + 1;
+		snprintf(res->why, sizeof(res->why), "witness head %zu: %s", i + 1, why);
+		return sluice_fail_at(err, SLUICE_ERR_VERIFY, "audit.head-signature", path, 0, 0,
+		                      "%s", res->why);
+	}
+	return SLUICE_OK;
+}
+
+/* After the log's first `computed->size` records: every witness head of that size must have
+ * the same root, or the log and the head tell two different histories. */
+static enum sluice_rc check_witness_roots(const char *path,
+                                          const struct auditlog_scan_options *opt,
+                                          const struct merkle_frontier *computed, size_t line,
+                                          struct auditlog_verify_result *res,
+                                          struct sluice_error *err)
+{
+	merkle_hash root;
+	bool have_root = false;
+	for (size_t i = 0; i < opt->nwitness; i++) {
+		const struct tree_head *w = &opt->witness[i];
+		if (w->tree_size != computed->size)
+			continue;
+		if (!have_root) {
+			merkle_frontier_root(computed, root);
+			have_root = true;
+		}
+		if (memcmp(root, w->root, MERKLE_HASH_LEN) == 0)
+			continue;
+		char want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+		merkle_hash_hex(w->root, want);
+		merkle_hash_hex(root, got);
+		res->bad_witness = i + 1;
+		return verify_fail(res, err, path, "audit.fork", line,
+		                   "forked: witness head %zu of tree_size %llu has root %s, the "
+		                   "log's tree at size %llu has root %s: the records up to here are "
+		                   "not the ones that head signed",
+		                   i + 1, (unsigned long long)w->tree_size, want,
+		                   (unsigned long long)computed->size, got);
+	}
+	return SLUICE_OK;
+}
+
+/* A checkpoint's own tree head must be the tree of the records before it. */
+static enum sluice_rc check_checkpoint_tree(const char *path, const struct tree_head *head,
+                                            const struct merkle_frontier *computed,
+                                            size_t line, struct auditlog_verify_result *res,
+                                            struct sluice_error *err)
+{
+	char why[300], want[2 * MERKLE_HASH_LEN + 1], got[2 * MERKLE_HASH_LEN + 1];
+	merkle_hash root;
+
+	if (!tree_head_frontier_ok(head, why, sizeof(why)))
+		return verify_fail(res, err, path, "audit.root", line, "checkpoint: %s", why);
+	merkle_frontier_root(computed, root);
+	if (memcmp(root, head->root, MERKLE_HASH_LEN) != 0) {
+		merkle_hash_hex(head->root, want);
+		merkle_hash_hex(root, got);
+		return verify_fail(res, err, path, "audit.root", line,
+		                   "the checkpoint's root %s is not the root of the log's %llu "
+		                   "records (%s)",
+		                   want, (unsigned long long)computed->size, got);
+	}
+	if (head->frontier.count != computed->count ||
+	    memcmp(head->frontier.node, computed->node,
+	           (size_t)computed->count * MERKLE_HASH_LEN) != 0)
+		return verify_fail(res, err, path, "audit.root", line,
+		                   "the checkpoint's frontier is not that of the log's %llu records",
+		                   (unsigned long long)computed->size);
+	return SLUICE_OK;
+}
+
+enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_options *opt,
+                             struct auditlog_verify_result *res, struct auditlog_tree *tree,
+                             struct sluice_error *err)
+{
 	enum sluice_rc rc = SLUICE_OK;
 	struct line_reader *lr = NULL;
 	struct line_info li = {0};
-	char prev[SHA256_HEX_LEN], want_kid[SHA256_HEX_LEN], why[400];
+	struct merkle_frontier computed;
+	char prev[SHA256_HEX_LEN], want_kid[SHA256_HEX_LEN] = "", why[400];
 	const char *rule = NULL;
-	size_t n = 0, last_cp = 0, len = 0;
+	size_t n = 0, last_cp = 0, len = 0, leaves_cap = 0;
 	uint8_t *sig = NULL;
 	bool newline;
 	int fd = -1, r;
 	struct stat st;
 
 	memset(res, 0, sizeof(*res));
-	rc = key_id_hex(pub, want_kid, err);
+	if (tree != NULL)
+		memset(tree, 0, sizeof(*tree));
+	merkle_frontier_init(&computed);
+	if (opt->pub != NULL) {
+		rc = key_id_hex(opt->pub, want_kid, err);
+		if (rc != SLUICE_OK)
+			return rc;
+		if (!EVP_PKEY_is_a(opt->pub, "ED25519"))
+			return sluice_fail(err, SLUICE_ERR_POLICY, "key.type",
+			                   "the public key is not an Ed25519 key");
+		rc = check_witness_signatures(path, opt, res, err);
+		if (rc != SLUICE_OK)
+			return rc;
+	}
+	rc = open_for_reading(path, &fd, &st, err);
 	if (rc != SLUICE_OK)
 		return rc;
-	if (!EVP_PKEY_is_a(pub, "ED25519"))
-		return sluice_fail(err, SLUICE_ERR_POLICY, "key.type",
-		                   "the public key is not an Ed25519 key");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "cannot open the audit log: %s", strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sluice_fail_at(err, SLUICE_ERR_IO, "io.open", path, 0, 0,
-		                      "the audit log is not a regular file");
-	}
 	lr = xcalloc(1, sizeof(*lr));
 	lr->fd = fd;
 	snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
@@ -889,27 +1125,56 @@ enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
 			goto out;
 		}
 		if (li.type == LINE_TRANSFER) {
-			res->transfers++;
-		} else {
-			size_t siglen = 0;
-			if (strcmp(li.key_id, want_kid) != 0) {
-				rc = verify_fail(res, err, path, "audit.key-id", n,
-				                 "checkpoint signed by an unknown key %s (expected %s)",
-				                 li.key_id, want_kid);
+			merkle_hash leaf;
+			if (!audit_record_leaf_hash(json_object_get(li.obj, "record"), leaf)) {
+				rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+				                 "cannot re-serialise a record");
 				goto out;
 			}
-			char *payload = checkpoint_payload(li.obj);
-			bool good = payload != NULL && base64_decode(li.signature, &sig, &siglen) == 0 &&
-			            signature_verify(pub, payload, strlen(payload), sig, siglen);
-			free(payload);
-			free(sig);
-			sig = NULL;
-			if (!good) {
-				rc = verify_fail(res, err, path, "audit.signature", n,
-				                 "bad checkpoint signature (the checkpoint was altered or "
-				                 "not signed by key %s)",
-				                 want_kid);
+			if (tree != NULL) {
+				if (tree->nleaves == AUDITLOG_MAX_PROOF_LEAVES) {
+					rc = sluice_fail_at(err, SLUICE_ERR_INTERNAL, "audit.too-many", path,
+					                    0, 0, "more than %u records: too many to hold "
+					                    "for a proof",
+					                    AUDITLOG_MAX_PROOF_LEAVES);
+					goto out;
+				}
+				if (tree->nleaves == leaves_cap) {
+					leaves_cap = leaves_cap ? leaves_cap * 2 : 1024;
+					tree->leaves = xrealloc(tree->leaves,
+					                        leaves_cap * sizeof(*tree->leaves));
+				}
+				memcpy(tree->leaves[tree->nleaves++], leaf, MERKLE_HASH_LEN);
+			}
+			merkle_frontier_append(&computed, leaf);
+			res->transfers++;
+			rc = check_witness_roots(path, opt, &computed, n, res, err);
+			if (rc != SLUICE_OK)
 				goto out;
+		} else {
+			size_t siglen = 0;
+			if (opt->pub != NULL && strcmp(li.head.key_id, want_kid) != 0) {
+				rc = verify_fail(res, err, path, "audit.key-id", n,
+				                 "checkpoint signed by an unknown key %s (expected %s)",
+				                 li.head.key_id, want_kid);
+				goto out;
+			}
+			if (opt->pub != NULL) {
+				char *payload = tree_head_payload(li.obj);
+				bool good = payload != NULL &&
+				            base64_decode(li.head.signature, &sig, &siglen) == 0 &&
+				            signature_verify(opt->pub, payload, strlen(payload), sig,
+				                             siglen);
+				free(payload);
+				free(sig);
+				sig = NULL;
+				if (!good) {
+					rc = verify_fail(res, err, path, "audit.signature", n,
+					                 "bad checkpoint signature (the checkpoint was altered "
+					                 "or not signed by key %s)",
+					                 want_kid);
+					goto out;
+				}
 			}
 			if ((unsigned long long)li.records != res->transfers) {
 				rc = verify_fail(res, err, path, "audit.records", n,
@@ -918,8 +1183,17 @@ enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
 				                 li.records, res->transfers);
 				goto out;
 			}
+			rc = check_checkpoint_tree(path, &li.head, &computed, n, res, err);
+			if (rc != SLUICE_OK)
+				goto out;
 			res->checkpoints++;
 			last_cp = n;
+			if (tree != NULL) {
+				tree_head_free(&tree->last_head);
+				tree->last_head = li.head;
+				tree->last_head.json = json_incref(li.head.json);
+				tree->has_head = true;
+			}
 		}
 		sha256_hex(lr->line, len, prev);
 		line_info_free(&li);
@@ -934,12 +1208,26 @@ enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
 		                 "longer than %u bytes: not an audit line", AUDITLOG_LINE_MAX);
 		goto out;
 	}
+	merkle_frontier_root(&computed, res->root);
+	/* A witness remembers a longer log than this one: records were cut off. */
+	for (size_t i = 0; i < opt->nwitness; i++) {
+		if (opt->witness[i].tree_size <= computed.size)
+			continue;
+		res->bad_witness = i + 1;
+		rc = verify_fail(res, err, path, "audit.truncated", n + 1,
+		                 "truncated: witness head %zu has tree_size %llu, but the log holds "
+		                 "only %zu records (records after line %zu were cut off, or this is "
+		                 "not the log that head came from)",
+		                 i + 1, (unsigned long long)opt->witness[i].tree_size,
+		                 res->transfers, n);
+		goto out;
+	}
 	if (n == 0) {
 		rc = verify_fail(res, err, path, "audit.empty", 1,
 		                 "empty log: no records and no signed checkpoint");
 		goto out;
 	}
-	if (last_cp != n) {
+	if (last_cp != n && !opt->allow_unsigned_tail) {
 		rc = verify_fail(res, err, path, "audit.unsigned-tail", last_cp + 1,
 		                 "the log does not end with a signed checkpoint: records after "
 		                 "line %zu are unsigned (truncated or appended?)",
@@ -947,6 +1235,8 @@ enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
 		goto out;
 	}
 out:
+	if (rc != SLUICE_OK && tree != NULL)
+		auditlog_tree_free(tree);
 	line_info_free(&li);
 	if (lr != NULL) {
 		free(lr->line);

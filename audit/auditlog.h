@@ -5,14 +5,19 @@
  *
  *   {"prev":"<hex of previous line's hash, 64 zeros for the first>","record":{...},
  *    "seq":N,"type":"transfer"}
- *   {"key_id":"<hex>","prev":"<hex>","records":N,"seq":N,"signature":"<base64>",
- *    "time":"...","type":"checkpoint"}
+ *   {"frontier":["<hex>",...],"key_id":"<hex>","prev":"<hex>","records":N,"root":"<hex>",
+ *    "seq":N,"signature":"<base64>","time":"...","type":"checkpoint"}
  *
  * A checkpoint's signature is over the canonical JSON of the checkpoint without its
  * "signature" member; since it names the hash of the line before it, it commits to the whole
  * log up to that point. `seq` counts lines from 1. "records" is the number of transfer lines
  * in the whole log up to the checkpoint. A checkpoint written after the writer cut off a torn
  * last line carries "recovered_torn_line":true (the member is absent otherwise).
+ *
+ * Every checkpoint is also an RFC 6962 signed tree head (treehead.h): the transfer records are
+ * the leaves of a Merkle tree (merkle.h; leaf = the canonical JSON of the "record" object,
+ * the bytes its receipt signs), "records" is the tree size, "root" its root and "frontier" its
+ * compact range, from which the writer continues the tree after reading only the tail.
  *
  * A checkpoint is written after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines and by
  * auditlog_close (unless the log already ends with one; a new, empty log gets one so that it
@@ -33,6 +38,11 @@
  *   audit.key-id        a checkpoint by a key other than `pub`
  *   audit.signature     a checkpoint whose signature does not verify
  *   audit.records       a checkpoint whose "records" is not the number of transfer lines
+ *   audit.root          a checkpoint whose root (or frontier) is not that of the records
+ *                       before it
+ *   audit.fork          (witness heads) a head whose root is not the log's at its size
+ *   audit.truncated     (witness heads) a head larger than the log; bad_line = lines + 1
+ *   audit.head-signature (witness heads) a head not signed by `pub`; bad_line 0
  *   audit.empty         an empty file (bad_line 1)
  *   audit.unsigned-tail the log does not end with a checkpoint; bad_line is the first line
  *                       after the last checkpoint (1 when there is none)
@@ -49,9 +59,14 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "merkle.h"
 #include "sluice_error.h"
+#include "treehead.h"
 
 #define AUDITLOG_CHECKPOINT_INTERVAL 1000
+/* A proof is built from every leaf hash held in memory (32 bytes a record): at most this many
+ * records (1 GiB). */
+#define AUDITLOG_MAX_PROOF_LEAVES (1u << 25)
 /* How long auditlog_open waits for another writer's lock before giving up (SLUICE_ERR_IO,
  * rule "audit.lock"). */
 #define AUDITLOG_LOCK_WAIT_MS 5000
@@ -103,6 +118,20 @@ void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval);
 enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
                                struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* auditlog_append, and *leaf_index (when not NULL) receives the record's index in the Merkle
+ * tree (0-based: the number of records before it), for its receipt. */
+enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *record,
+                                       uint64_t *leaf_index, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+
+/* Records appended since the last checkpoint (0 when the log ends with one). */
+uint64_t auditlog_unsigned_records(const struct auditlog *log);
+
+/* Writes a signed tree head now, unless the log already ends with one (the daemon's timer and
+ * its on-demand request). */
+enum sluice_rc auditlog_checkpoint(struct auditlog *log, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+
 /* Writes a final checkpoint (unless the log already ends with one), fsyncs, unlocks and
  * frees, even when writing the checkpoint fails. `log` may be NULL. */
 enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
@@ -114,6 +143,8 @@ struct auditlog_verify_result {
 	size_t checkpoints;  /* valid signed checkpoints */
 	size_t bad_line;     /* 1-based line of the first bad record, 0 when all good */
 	char why[512];       /* what is wrong with it */
+	size_t bad_witness;  /* 1-based index of the witness head named in why, 0 when none */
+	merkle_hash root;    /* the root of the tree of all the records read */
 };
 
 /* Verifies the whole log against `pub`: every line canonical JSON of a known type, seq
@@ -125,6 +156,42 @@ struct auditlog_verify_result {
  * bounded reader (at most 16 MiB each), never loaded whole. */
 enum sluice_rc auditlog_verify(const char *path, EVP_PKEY *pub,
                                struct auditlog_verify_result *res, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+
+/* Everything a scan of the log may check besides its own lines. */
+struct auditlog_scan_options {
+	EVP_PKEY *pub;                     /* checks checkpoints' key ids and signatures (and the
+	                                      witness heads'); NULL: signatures are not checked */
+	bool allow_unsigned_tail;          /* records after the last checkpoint are not an error
+	                                      (a log that a writer holds open) */
+	const struct tree_head *witness;   /* tree heads kept elsewhere, each of which must be the
+	                                      log's tree at its size (audit.fork) and no larger
+	                                      than the log (audit.truncated) */
+	size_t nwitness;
+};
+
+/* What a scan keeps for proofs: every record's leaf hash, and the last checkpoint. */
+struct auditlog_tree {
+	merkle_hash *leaves;
+	uint64_t nleaves;
+	struct tree_head last_head;
+	bool has_head;
+};
+
+/* auditlog_verify with options, and, when `tree` is not NULL, the leaf hashes and the last
+ * checkpoint (free with auditlog_tree_free; empty after a failure). Every line is checked as
+ * auditlog_verify does, every checkpoint's root and frontier recomputed (audit.root). */
+enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_options *opt,
+                             struct auditlog_verify_result *res, struct auditlog_tree *tree,
+                             struct sluice_error *err) SLUICE_MUST_CHECK;
+
+void auditlog_tree_free(struct auditlog_tree *tree);
+
+/* The log's last checkpoint, read from the end (without reading the whole log or checking
+ * the chain: `sluice audit verify` does that), and the number of records after it. A last line
+ * still being written is skipped. SLUICE_ERR_VERIFY ("audit.no-head") when there is none. */
+enum sluice_rc auditlog_last_head(const char *path, struct tree_head *head,
+                                  uint64_t *unsigned_records, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 
 #endif

@@ -202,6 +202,18 @@ fail:
 
 static enum sluice_rc check_record_form(const json_t *rec, struct sluice_error *err);
 
+/* `text` (a heap string, taken over) followed by a newline, as a receipt is written; *len is
+ * its length. */
+static char *with_newline(char *text, size_t *len)
+{
+	size_t n = strlen(text);
+	text = xrealloc(text, n + 2);
+	text[n] = '\n';
+	text[n + 1] = '\0';
+	*len = n + 1;
+	return text;
+}
+
 /* Signs the record object (already checked by the caller) into a receipt. */
 static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **out,
                                   size_t *outlen, struct sluice_error *err)
@@ -237,18 +249,39 @@ static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **ou
 		                 "cannot encode the receipt as JSON");
 		goto out;
 	}
-	size_t n = strlen(text);
-	*out = xmalloc(n + 2);
-	memcpy(*out, text, n);
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	*outlen = n + 1;
+	*out = with_newline(text, outlen);
+	text = NULL;
 out:
 	free(text);
 	free(sig64);
 	free(canon);
 	json_decref(receipt);
 	return rc;
+}
+
+enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
+                                     struct sluice_error *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(*receipt, *len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *log = json_object();
+	char *text = NULL;
+
+	if (!json_is_object(root) || log == NULL ||
+	    json_object_set_new(log, "leaf_index", json_integer((json_int_t)leaf_index)) != 0 ||
+	    json_object_set(root, "log", log) != 0 ||
+	    json_object_set_new(root, "receipt", json_integer(2)) != 0 ||
+	    (text = json_canonical(root)) == NULL) {
+		json_decref(root);
+		json_decref(log);
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                   "cannot add the audit log's leaf index to the receipt");
+	}
+	json_decref(root);
+	json_decref(log);
+	free(*receipt);
+	*receipt = with_newline(text, len);
+	return SLUICE_OK;
 }
 
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
@@ -422,8 +455,13 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
                               const uint8_t *report, size_t reportlen, json_t **record_out,
                               struct sluice_error *err)
 {
-	static const char *const members[] = {"key_id", "receipt", "record", "signature",
-	                                      "signature_alg", NULL};
+	/* Version 2 is version 1 and the record's place in the audit log ("log"). */
+	static const char *const members_v1[] = {"key_id", "receipt", "record", "signature",
+	                                         "signature_alg", NULL};
+	static const char *const members_v2[] = {"key_id", "log", "receipt", "record",
+	                                         "signature", "signature_alg", NULL};
+	static const char *const log_members[] = {"leaf_index", NULL};
+	const char *const *members;
 	enum sluice_rc rc = SLUICE_OK;
 	json_t *root = NULL, *v, *record;
 	json_error_t jerr;
@@ -459,11 +497,13 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 		rc = FORM_FAIL("the receipt has no \"receipt\" version member");
 		goto out;
 	}
-	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+	if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 2)) {
 		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.version",
-		                 "unsupported receipt version (this verifier knows \"receipt\": 1)");
+		                 "unsupported receipt version (this verifier knows \"receipt\": 1 "
+		                 "and 2)");
 		goto out;
 	}
+	members = json_integer_value(v) == 1 ? members_v1 : members_v2;
 	if (!json_only_members(root, members, &stranger)) {
 		rc = FORM_FAIL("unknown member \"%s\" in the receipt", stranger);
 		goto out;
@@ -473,6 +513,15 @@ enum sluice_rc receipt_verify(const uint8_t *receipt, size_t receiptlen, EVP_PKE
 			rc = FORM_FAIL("the receipt has no \"%s\" member", members[i]);
 			goto out;
 		}
+	}
+	/* Where the record sits in the audit log's Merkle tree: outside the signature (the
+	 * gateway learns it only when it logs the signed record), and proven, not trusted, by
+	 * `sluice audit prove` / `check-proof`. */
+	v = json_object_get(root, "log");
+	if (v != NULL && (!json_is_object(v) || !json_only_members(v, log_members, &stranger) ||
+	                  !is_uint(json_object_get(v, "leaf_index")))) {
+		rc = FORM_FAIL("\"log\" is not {\"leaf_index\": a non-negative integer}");
+		goto out;
 	}
 	v = json_object_get(root, "signature_alg");
 	if (!json_is_string(v)) {

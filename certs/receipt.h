@@ -8,6 +8,12 @@
  *
  *   {"key_id":"<hex>","receipt":1,"record":{...},"signature":"<base64>",
  *    "signature_alg":"ed25519"}
+ *
+ * Version 2, what the gateway hands out since the audit log became a transparency log, adds
+ * "log":{"leaf_index":N}: where the record sits in the audit log's Merkle tree (audit/merkle.h:
+ * the leaf is the record's canonical JSON). It is outside the signature, because the gateway
+ * learns the index only when it logs the signed record; an inclusion proof (`sluice audit
+ * prove`) shows whether it is true. receipt_verify accepts both versions.
  */
 #ifndef SLUICE_RECEIPT_H
 #define SLUICE_RECEIPT_H
@@ -75,6 +81,12 @@ json_t *transfer_record_to_json(const struct transfer_record *r);
 /* Signs the record: *out is the receipt's canonical JSON followed by "\n". */
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* Makes a version 2 receipt: adds (or replaces) the "log" member, the record's leaf index in
+ * the audit log. `*receipt` (receipt_create's output, canonical JSON and "\n") is replaced by
+ * a new string. */
+enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
+                                     struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* The signer process's one job: `record` must be the canonical JSON of a transfer record of
  * the form receipt_verify accepts (anything else is refused: SLUICE_ERR_VERIFY), and is signed

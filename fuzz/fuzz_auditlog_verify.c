@@ -20,6 +20,7 @@
 
 #include "auditlog.h"
 #include "fileio.h"
+#include "fuzz_test_key.h"
 
 static EVP_PKEY *fuzz_pub;
 static char fuzz_path[] = "/tmp/sluice-fuzz-auditlog-XXXXXX";
@@ -36,16 +37,11 @@ static void remove_temp(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* The raw private key of tests/fixtures/certs/ed25519.key (a test key, not a secret). */
-	static const uint8_t sk[32] = {
-		0xb9, 0x0f, 0x1f, 0x83, 0x87, 0xe2, 0x71, 0x25, 0x41, 0x3d, 0x60,
-		0x46, 0x19, 0x3d, 0xf0, 0xa3, 0xc9, 0x8e, 0x45, 0x6d, 0xd4, 0xa6,
-		0xf5, 0xa4, 0xff, 0x3a, 0x7a, 0x74, 0x56, 0xa8, 0x9b, 0x1d};
 	(void)argc;
 	(void)argv;
-	fuzz_pub = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, sizeof(sk));
+	fuzz_pub = fuzz_test_key();
 	fuzz_fd = mkstemp(fuzz_path);
-	if (fuzz_pub == NULL || fuzz_fd < 0)
+	if (fuzz_fd < 0)
 		abort();
 	atexit(remove_temp);
 	return 0;

@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "fuzz_test_key.h"
 #include "keys.h"
 #include "receipt.h"
 
@@ -26,16 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* The raw private key of tests/fixtures/certs/ed25519.key (a test key, not a secret). */
-	static const uint8_t sk[32] = {
-		0xb9, 0x0f, 0x1f, 0x83, 0x87, 0xe2, 0x71, 0x25, 0x41, 0x3d, 0x60,
-		0x46, 0x19, 0x3d, 0xf0, 0xa3, 0xc9, 0x8e, 0x45, 0x6d, 0xd4, 0xa6,
-		0xf5, 0xa4, 0xff, 0x3a, 0x7a, 0x74, 0x56, 0xa8, 0x9b, 0x1d};
 	(void)argc;
 	(void)argv;
-	fuzz_pub = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, sizeof(sk));
-	if (fuzz_pub == NULL)
-		abort();
+	fuzz_pub = fuzz_test_key();
 	return 0;
 }
 

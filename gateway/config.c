@@ -575,6 +575,15 @@ static enum sluice_rc top_checkpoint_interval(void *loader, const struct ynode *
 	                    &C->c->checkpoint_interval);
 }
 
+static enum sluice_rc top_checkpoint_seconds(void *loader, const struct ynode *key,
+                                             const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	(void)ctx;
+	return get_unsigned(C, key, value, 1, SLUICED_CHECKPOINT_SECONDS_MAX,
+	                    &C->c->checkpoint_seconds);
+}
+
 static enum sluice_rc top_policy_admins(void *loader, const struct ynode *key,
                                         const struct ynode *value, void *ctx)
 {
@@ -725,6 +734,7 @@ static const struct ymap_rule top_rules[] = {
 	{ "user", false, top_user },
 	{ "workers", false, top_workers },
 	{ "checkpoint-interval", false, top_checkpoint_interval },
+	{ "checkpoint-seconds", false, top_checkpoint_seconds },
 	{ "policy-admins", false, top_policy_admins },
 	{ "policy-signatures", false, top_policy_signatures },
 	{ "tls", false, top_tls },
@@ -767,6 +777,7 @@ enum sluice_rc sluiced_config_load_buffer(const char *name, const uint8_t *data,
 	c->path = xstrdup(C.doc.name);
 	c->workers = SLUICED_WORKERS_DEFAULT;
 	c->checkpoint_interval = SLUICED_CHECKPOINT_INTERVAL_DEFAULT;
+	c->checkpoint_seconds = SLUICED_CHECKPOINT_SECONDS_DEFAULT;
 	C.c = c;
 	rc = ymap_walk_root(&C.doc, root, top_rules, NRULES(top_rules), &C, NULL);
 	if (rc == SLUICE_OK && (c->policy_admins == NULL) != (c->policy_signatures == 0))

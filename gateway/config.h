@@ -29,6 +29,9 @@
 #define SLUICED_WORKERS_MAX 64u
 #define SLUICED_CHECKPOINT_INTERVAL_DEFAULT 1000u
 #define SLUICED_CHECKPOINT_INTERVAL_MAX 1000u
+/* A signed tree head covers every record at most this long after it was logged. */
+#define SLUICED_CHECKPOINT_SECONDS_DEFAULT 60u
+#define SLUICED_CHECKPOINT_SECONDS_MAX 86400u
 
 /* A client of the mutual-TLS listener whose certificate's subject CN is not its domain. */
 struct sluiced_client {
@@ -83,6 +86,7 @@ struct sluiced_config {
 	char *user;            /* NULL: stay as the starting user (refused later if that is root) */
 	unsigned workers;      /* filter workers, 1..64, default 2 */
 	unsigned checkpoint_interval; /* audit checkpoints every N records, 1..1000, default 1000 */
+	unsigned checkpoint_seconds;  /* and at most this long after a record, 1..86400, default 60 */
 	char *policy_admins;   /* with policy_signatures: `policy` is a signed bundle (two-person
 	                          rule, gateway/policy_bundle.h) checked against these keys; NULL */
 	unsigned policy_signatures; /* distinct administrators required, 1..32; 0 when no admins */

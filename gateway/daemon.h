@@ -66,7 +66,8 @@ enum daemon_msg {
 	MSG_SIGN_CHECKPOINT,     /* auditor→signer: canonical checkpoint JSON, unsigned */
 	MSG_SIGNATURE,           /* signer→auditor: 64 bytes */
 	MSG_AUDIT_APPEND,        /* router→auditor: canonical record JSON */
-	MSG_AUDIT_DONE,          /* auditor→router: u32 (0 appended, 1 already in the log) */
+	MSG_AUDIT_DONE,          /* auditor→router: u32 (0 appended, 1 already in the log),
+	                            u64 the record's leaf index in the log's Merkle tree */
 	MSG_DELIVER,             /* router→delivery: str transfer_id, u32 kind, str source,
 	                            str destination, str name, str input_sha256, u32 from_inbox,
 	                            str data, str receipt, str reason */

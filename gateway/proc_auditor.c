@@ -10,9 +10,14 @@
  *                 signer, the router
  *
  * Appends are idempotent by transfer id: a transfer already in the log (a retry after a crash)
- * is answered "already logged" and not written twice. Every append is fsynced before the answer.
- * Only then, with `audit-syslog`, an RFC 5424 copy goes to the collector, best effort
+ * is answered "already logged" and not written twice. Every append is fsynced before the answer,
+ * which carries the record's leaf index in the log's Merkle tree (for the receipt). Only then,
+ * with `audit-syslog`, an RFC 5424 copy goes to the collector, best effort
  * (gateway/syslog_export.h): a collector that is down never delays or loses a record.
+ *
+ * Signed tree heads (checkpoints): every `checkpoint-interval` records, at most
+ * `checkpoint-seconds` after the first record that no head covers yet, on SIGUSR1 (which the
+ * supervisor forwards from `kill -USR1 sluiced`), and when stopping.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -40,6 +46,7 @@
 
 struct idset {
 	char **slot;
+	uint64_t *leaf;   /* the leaf index of each slot's transfer */
 	size_t cap, n;
 };
 
@@ -51,44 +58,54 @@ static size_t id_hash(const char *s)
 	return h;
 }
 
-static bool idset_has(const struct idset *set, const char *id)
+/* Whether `id` is in the set; *leaf receives its leaf index. */
+static bool idset_find(const struct idset *set, const char *id, uint64_t *leaf)
 {
 	if (set->cap == 0)
 		return false;
 	for (size_t i = id_hash(id) & (set->cap - 1); set->slot[i] != NULL; i = (i + 1) & (set->cap - 1))
-		if (strcmp(set->slot[i], id) == 0)
+		if (strcmp(set->slot[i], id) == 0) {
+			*leaf = set->leaf[i];
 			return true;
+		}
 	return false;
 }
 
-static void idset_add(struct idset *set, const char *id)
+static void idset_put(struct idset *set, char *id, uint64_t leaf)
 {
-	if (idset_has(set, id))
-		return;
-	if ((set->n + 1) * 2 > set->cap) {
-		struct idset bigger = { NULL, set->cap ? set->cap * 2 : 1024, 0 };
-		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
-		for (size_t i = 0; i < set->cap; i++)
-			if (set->slot[i] != NULL) {
-				size_t k = id_hash(set->slot[i]) & (bigger.cap - 1);
-				while (bigger.slot[k] != NULL)
-					k = (k + 1) & (bigger.cap - 1);
-				bigger.slot[k] = set->slot[i];
-				bigger.n++;
-			}
-		free(set->slot);
-		*set = bigger;
-	}
 	size_t k = id_hash(id) & (set->cap - 1);
 	while (set->slot[k] != NULL)
 		k = (k + 1) & (set->cap - 1);
-	set->slot[k] = xstrdup(id);
+	set->slot[k] = id;
+	set->leaf[k] = leaf;
 	set->n++;
 }
 
-/* Reads every transfer id already in the log (before the sandbox: it opens the file). */
+/* Adds `id` at leaf index `leaf`, unless it is there already (the first index stays). */
+static void idset_add(struct idset *set, const char *id, uint64_t leaf)
+{
+	uint64_t ignored;
+	if (idset_find(set, id, &ignored))
+		return;
+	if ((set->n + 1) * 2 > set->cap) {
+		struct idset bigger = { NULL, NULL, set->cap ? set->cap * 2 : 1024, 0 };
+		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
+		bigger.leaf = xcalloc(bigger.cap, sizeof(uint64_t));
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->slot[i] != NULL)
+				idset_put(&bigger, set->slot[i], set->leaf[i]);
+		free(set->slot);
+		free(set->leaf);
+		*set = bigger;
+	}
+	idset_put(set, xstrdup(id), leaf);
+}
+
+/* Reads every transfer id already in the log, and its leaf index (before the sandbox: it
+ * opens the file). */
 static void load_ids(const char *path, struct idset *set)
 {
+	uint64_t leaf = 0;
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
 		return;
@@ -97,9 +114,13 @@ static void load_ids(const char *path, struct idset *set)
 	ssize_t n;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		json_t *j = json_loadb(line, (size_t)n, 0, NULL);
+		const char *type = json_string_value(json_object_get(j, "type"));
 		json_t *id = json_object_get(json_object_get(j, "record"), "transfer_id");
-		if (json_is_string(id))
-			idset_add(set, json_string_value(id));
+		if (type != NULL && strcmp(type, "transfer") == 0) {
+			if (json_is_string(id))
+				idset_add(set, json_string_value(id), leaf);
+			leaf++;
+		}
 		json_decref(j);
 	}
 	free(line);
@@ -131,15 +152,18 @@ static enum sluice_rc sign_via_signer(void *arg, const char *payload, size_t len
 	return rc;
 }
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, head_requested;
 
-static void on_term(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGUSR1)
+		head_requested = 1;
+	else
+		stopping = 1;
 }
 
-/* Appends one record; answers the router. False: the router broke the protocol. */
+/* Appends one record; answers the router with "already logged" or not, and the record's leaf
+ * index. False: the router broke the protocol. */
 static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *copy, int fd,
                   struct msg *m)
 {
@@ -160,25 +184,49 @@ static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *c
 		return false;
 	}
 	uint32_t status = 0;
-	if (idset_has(ids, json_string_value(id))) {
+	uint64_t leaf = 0;
+	if (idset_find(ids, json_string_value(id), &leaf)) {
 		status = 1;
 	} else {
-		if (auditlog_append(log, rec, &err) != SLUICE_OK)
+		if (auditlog_append_indexed(log, rec, &leaf, &err) != SLUICE_OK)
 			daemon_fatal("auditor", "cannot append to the audit log: %s", err.message);
-		idset_add(ids, json_string_value(id));
+		idset_add(ids, json_string_value(id), leaf);
 		if (copy != NULL)
 			syslog_sink_send(copy, rec);
 	}
 	json_decref(rec);
-	uint8_t body[4] = { 0, 0, 0, (uint8_t)status };
-	return msg_send(fd, MSG_AUDIT_DONE, m->id, body, sizeof(body), -1) == 0;
+	struct sbuf b;
+	sbuf_init(&b, 64);
+	bool sent = sbuf_put_u32(&b, status) == 0 && sbuf_put_u64(&b, leaf) == 0 &&
+	            msg_send_sbuf(fd, MSG_AUDIT_DONE, m->id, &b) == 0;
+	sbuf_free(&b);
+	return sent;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A signed tree head now, unless the log ends with one. */
+static void write_head(struct auditlog *log, const char *why)
+{
+	struct sluice_error err;
+	uint64_t covered = auditlog_unsigned_records(log);
+	if (auditlog_checkpoint(log, &err) != SLUICE_OK)
+		daemon_fatal("auditor", "cannot write a checkpoint: %s", err.message);
+	if (covered > 0)
+		daemon_log(LOG_INFO, "auditor", "signed tree head written (%s) covering %llu more "
+		           "records", why, (unsigned long long)covered);
 }
 
 void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 {
 	struct sluice_error err;
 	struct auditlog *log = NULL;
-	struct idset ids = { NULL, 0, 0 };
+	struct idset ids = { NULL, NULL, 0, 0 };
 	int signer_fd = signer;
 	char why[256];
 	int peers[AUDITOR_MAX_PEERS];
@@ -198,24 +246,61 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 			daemon_fatal("auditor", "%s", err.message);
 	}
 	daemon_drop_privileges(d, "auditor");
+	/* SIGUSR1 and SIGTERM are delivered only inside ppoll, so a request that arrives while a
+	 * record is being appended is not lost until the next wake-up. */
 	struct sigaction sa;
+	sigset_t block, in_poll;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
+	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &in_poll);
+	sigdelset(&in_poll, SIGTERM);
+	sigdelset(&in_poll, SIGUSR1);
+	const uint64_t head_delay_ms = (uint64_t)d->cfg->checkpoint_seconds * 1000;
+	/* When the oldest record that no signed tree head covers was logged (0: none is). A log
+	 * left with unsigned records by a crash counts from now. */
+	uint64_t unsigned_since = auditlog_unsigned_records(log) > 0 ? now_ms() : 0;
 	int keep[4] = { ctl, signer, auditlog_fd(log), copy ? syslog_sink_fd(copy) : -1 };
 	if (sandbox_enter_profile(SANDBOX_AUDITOR, keep, copy ? 4 : 3, why, sizeof(why)) != 0)
 		daemon_fatal("auditor", "%s", why);
 	daemon_log(LOG_INFO, "auditor", "audit log open, %zu transfers already recorded", ids.n);
 	while (!stopping) {
+		if (head_requested) {
+			head_requested = 0;
+			write_head(log, "asked for");
+		}
+		uint64_t now = now_ms();
+		if (auditlog_unsigned_records(log) == 0)
+			unsigned_since = 0;
+		else if (unsigned_since == 0)
+			unsigned_since = now;
+		if (unsigned_since != 0 && now >= unsigned_since + head_delay_ms) {
+			write_head(log, "checkpoint-seconds");
+			unsigned_since = 0;
+		}
+		struct timespec wait, *timeout = NULL;
+		if (unsigned_since != 0) {
+			uint64_t left = unsigned_since + head_delay_ms - now;
+			wait.tv_sec = (time_t)(left / 1000);
+			wait.tv_nsec = (long)(left % 1000) * 1000000L;
+			timeout = &wait;
+		}
 		struct pollfd pfd[AUDITOR_MAX_PEERS + 1];
 		pfd[0] = (struct pollfd){ ctl, POLLIN, 0 };
 		for (size_t i = 0; i < npeers; i++)
 			pfd[i + 1] = (struct pollfd){ peers[i], POLLIN, 0 };
-		if (poll(pfd, npeers + 1, -1) < 0) {
+		int ready = ppoll(pfd, npeers + 1, timeout, &in_poll);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			daemon_fatal("auditor", "poll: %s", strerror(errno));
 		}
+		if (ready == 0)
+			continue; /* the head's deadline: written at the top of the loop */
 		if (pfd[0].revents) {
 			struct msg m;
 			int r = msg_recv(ctl, &m, 64u * 1024, &err);

@@ -122,8 +122,18 @@ static void finish(struct router *r, struct job *j, struct release_result *res)
 
 	call(r, r->auditor, MSG_AUDIT_APPEND, canon, strlen(canon), MSG_AUDIT_DONE, &answer,
 	     "auditor");
+	/* The answer: already logged or not, and the record's leaf index in the log's Merkle
+	 * tree, which the receipt carries outside its signature (certs/receipt.h). */
+	uint32_t already_logged;
+	uint64_t leaf_index;
+	struct sluice_error err;
+	if (sbuf_get_u32(&answer.body, &already_logged) || sbuf_get_u64(&answer.body, &leaf_index) ||
+	    sbuf_remaining(&answer.body) != 0 || already_logged > 1)
+		daemon_fatal("router", "the auditor answered nonsense");
 	msg_free(&answer);
 	free(canon);
+	if (receipt_set_log_index(&receipt, &receiptlen, leaf_index, &err) != SLUICE_OK)
+		daemon_fatal("router", "%s", err.message);
 
 	enum spool_kind kind = res->decision == RELEASE_RELEASED ? SPOOL_RELEASED
 	                       : res->decision == RELEASE_REFUSED ? SPOOL_REFUSED

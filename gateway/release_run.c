@@ -109,8 +109,10 @@ void transfer_record_set_result(struct transfer_record *rec, const struct releas
 		                              result->redactions[i].rule, result->redactions[i].count);
 }
 
+/* Appends the record (fsynced); *leaf_index (when not NULL) receives its place in the log's
+ * Merkle tree, for the receipt. */
 static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
-                                   struct sluice_error *err)
+                                   uint64_t *leaf_index, struct sluice_error *err)
 {
 	if (ctx->audit == NULL) {
 		enum sluice_rc orc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, err);
@@ -121,7 +123,7 @@ static enum sluice_rc audit_record(struct release_context *ctx, const struct tra
 	if (j == NULL)
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.json",
 		                   "cannot serialise the transfer record");
-	enum sluice_rc rc = auditlog_append(ctx->audit, j, err);
+	enum sluice_rc rc = auditlog_append_indexed(ctx->audit, j, leaf_index, err);
 	json_decref(j);
 	return rc;
 }
@@ -136,6 +138,7 @@ static void audit_setup_error(struct release_context *ctx, const char *from, con
 	struct sluice_error ignored;
 	char *receipt = NULL;
 	size_t receiptlen = 0;
+	uint64_t leaf_index = 0;
 	transfer_record_init(&r);
 	r.from = xstrdup(from ? from : "");
 	r.to = xstrdup(to ? to : "");
@@ -143,9 +146,10 @@ static void audit_setup_error(struct release_context *ctx, const char *from, con
 	record_set_reason(&r, "error", e);
 	if (report_path != NULL)
 		(void)sha256_file(report_path, r.input_sha256);
-	if (audit_record(ctx, &r, &ignored) == SLUICE_OK &&
+	if (audit_record(ctx, &r, &leaf_index, &ignored) == SLUICE_OK &&
 	    receipt_path != NULL && ctx->key != NULL &&
 	    receipt_create(&r, ctx->key, &receipt, &receiptlen, &ignored) == SLUICE_OK &&
+	    receipt_set_log_index(&receipt, &receiptlen, leaf_index, &ignored) == SLUICE_OK &&
 	    file_write_atomic(receipt_path, receipt, receiptlen, 0644, &ignored) != SLUICE_OK)
 		sluice_error_print("sluice", &ignored);
 	free(receipt);
@@ -425,11 +429,15 @@ decided:
 	snprintf(summary->decision, sizeof(summary->decision), "%s", rec.decision);
 	snprintf(summary->rule, sizeof(summary->rule), "%s", rec.reason_rule ? rec.reason_rule : "");
 
-	/* Sign, log (fsync), and only then hand anything out. */
+	/* Sign, log (fsync), and only then hand anything out. The receipt learns the record's
+	 * leaf index from the log (outside the signature: see certs/receipt.h). */
 	struct sluice_error werr;
+	uint64_t leaf_index = 0;
 	rc = receipt_create(&rec, ctx->key, &receipt, &receiptlen, &werr);
 	if (rc == SLUICE_OK)
-		rc = audit_record(ctx, &rec, &werr);
+		rc = audit_record(ctx, &rec, &leaf_index, &werr);
+	if (rc == SLUICE_OK)
+		rc = receipt_set_log_index(&receipt, &receiptlen, leaf_index, &werr);
 	if (rc != SLUICE_OK) {
 		*err = werr;
 		goto out;
@@ -441,7 +449,7 @@ decided:
 			record_set_reason(&rec, "error", &werr);
 			rec.output_sha256[0] = '\0';
 			struct sluice_error ignored;
-			(void)audit_record(ctx, &rec, &ignored);
+			(void)audit_record(ctx, &rec, NULL, &ignored);
 			goto out;
 		}
 	}

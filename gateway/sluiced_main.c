@@ -55,7 +55,8 @@ static const char usage[] =
 	"  -f         stay in the foreground and log to stderr only (always so under systemd)\n"
 	"Signals: SIGHUP reloads the configuration, the policy and the TLS certificates and CRL\n"
 	"(keeping the old ones if the new ones are invalid),\n"
-	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers.\n";
+	"SIGTERM and SIGINT stop after finishing or safely leaving in-flight transfers,\n"
+	"SIGUSR1 writes a signed tree head (an audit checkpoint) now if records lack one.\n";
 
 /* Everything SIGHUP reloads, taken or refused as a whole. */
 struct loaded {
@@ -280,6 +281,8 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 	          (strcmp(old->audit_syslog->target, new->audit_syslog->target) != 0 ||
 	           old->audit_syslog->facility != new->audit_syslog->facility)))
 		what = "audit-syslog"; /* the auditor, which sends, is not restarted */
+	else if (old->checkpoint_seconds != new->checkpoint_seconds)
+		what = "checkpoint-seconds";
 	else if ((old->tls == NULL) != (new->tls == NULL) ||
 	         (old->tls != NULL && (!same(old->tls->listen_host, new->tls->listen_host) ||
 	                               old->tls->listen_port != new->tls->listen_port)))
@@ -343,7 +346,7 @@ static int auditor_ctl_fd(void)
 	return auditor_ctl;
 }
 static int listen_fd = -1; /* the TLS listener's socket, bound once at start-up */
-static volatile sig_atomic_t got_term, got_hup, got_chld;
+static volatile sig_atomic_t got_term, got_hup, got_chld, got_usr1;
 
 static void on_signal(int sig)
 {
@@ -353,6 +356,8 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 }
 
 static void pair(int sv[2])
@@ -376,6 +381,10 @@ static pid_t spawn(void)
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGHUP, &dfl, NULL);
 		sigaction(SIGCHLD, &dfl, NULL);
+		/* Only the auditor answers SIGUSR1 (a tree head on demand); the rest ignore it rather
+		 * than die of it. */
+		dfl.sa_handler = SIG_IGN;
+		sigaction(SIGUSR1, &dfl, NULL);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -718,6 +727,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t block, old;
 	sigemptyset(&block);
@@ -725,6 +735,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
 	/* The signer first: it reports its key id, which the auditor's checkpoints name. */
@@ -808,6 +819,14 @@ int main(int argc, char **argv)
 					restart_pause();
 					start_pipeline();
 				}
+			}
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			if (pids[P_AUDITOR] > 0) {
+				signal_child(pids[P_AUDITOR], SIGUSR1);
+				daemon_log(LOG_INFO, "supervisor", "asked the auditor for a signed tree "
+				           "head");
 			}
 		}
 		if (got_hup) {

@@ -24,8 +24,10 @@
 #include "canonical_json.h"
 #include "fileio.h"
 #include "keys.h"
+#include "merkle.h"
 #include "receipt.h"
 #include "tmpdir.h"
+#include "treehead.h"
 
 struct fx {
 	char *dir;
@@ -293,7 +295,9 @@ static void test_append_and_verify(void **state)
 	assert_int_equal(json_integer_value(json_object_get(cp, "records")), 10);
 	assert_int_equal(json_integer_value(json_object_get(cp, "seq")), 11);
 	assert_null(json_object_get(cp, "recovered_torn_line"));
-	assert_int_equal(json_object_size(cp), 7);
+	/* ...and a signed tree head: root and frontier besides the chain's members. */
+	assert_int_equal(json_object_size(cp), 9);
+	assert_int_equal(json_array_size(json_object_get(cp, "frontier")), 2); /* 10 = 8 + 2 */
 	json_decref(cp);
 	free_lines(&l);
 
@@ -955,6 +959,417 @@ static void test_verify_with_wrong_key_type(void **state)
 	EVP_PKEY_free(rsa);
 }
 
+
+/* ---- the Merkle tree: checkpoints as signed tree heads, witnesses ------------------------ */
+
+/* The leaf hash of a transfer line, computed here from its record as a receipt holder would. */
+static void leaf_of_line(const char *line, merkle_hash out)
+{
+	json_t *j = parse(line);
+	char *canon = canonical_line(json_object_get(j, "record"));
+	merkle_leaf_hash(canon, strlen(canon), out);
+	free(canon);
+	json_decref(j);
+}
+
+/* Every checkpoint's records, root and frontier are those of the transfer lines before it,
+ * computed independently of the writer. Returns the number of checkpoints. */
+static size_t expect_checkpoints_are_tree_heads(const struct lines *l)
+{
+	merkle_hash *leaves = calloc(l->n + 1, sizeof(*leaves)), root;
+	size_t n = 0, heads = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *j = parse(l->v[i]);
+		if (strcmp(json_string_value(json_object_get(j, "type")), "transfer") == 0) {
+			leaf_of_line(l->v[i], leaves[n++]);
+		} else {
+			struct tree_head head;
+			char why[256], hex[65];
+			assert_true(tree_head_from_json(j, true, &head, why, sizeof(why)));
+			assert_true(tree_head_frontier_ok(&head, why, sizeof(why)));
+			assert_int_equal(head.tree_size, n);
+			merkle_root(leaves, n, root);
+			merkle_hash_hex(root, hex);
+			assert_string_equal(json_string_value(json_object_get(j, "root")), hex);
+			assert_int_equal(head.frontier.count, __builtin_popcountll(n));
+			tree_head_free(&head);
+			heads++;
+		}
+		json_decref(j);
+	}
+	free(leaves);
+	return heads;
+}
+
+/* Re-chains and re-signs a whole log with `key`, recomputing every checkpoint's count, root
+ * and frontier: what an operator holding the key could do to rewrite history. Such a log
+ * verifies on its own; only a witness's earlier head shows the rewrite. */
+static void rewrite_history(struct lines *l, EVP_PKEY *key)
+{
+	struct merkle_frontier tree;
+	char prev[SHA256_HEX_LEN] = "0000000000000000000000000000000000000000000000000000000000000000";
+	merkle_frontier_init(&tree);
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *j = parse(l->v[i]);
+		json_object_set_new(j, "seq", json_integer((json_int_t)i + 1));
+		json_object_set_new(j, "prev", json_string(prev));
+		if (strcmp(json_string_value(json_object_get(j, "type")), "transfer") == 0) {
+			merkle_hash leaf;
+			leaf_of_line(l->v[i], leaf);
+			merkle_frontier_append(&tree, leaf);
+		} else {
+			merkle_hash root;
+			char hex[65];
+			json_t *frontier = json_array();
+			merkle_frontier_root(&tree, root);
+			merkle_hash_hex(root, hex);
+			json_object_set_new(j, "root", json_string(hex));
+			for (unsigned k = 0; k < tree.count; k++) {
+				merkle_hash_hex(tree.node[k], hex);
+				json_array_append_new(frontier, json_string(hex));
+			}
+			json_object_set_new(j, "frontier", frontier);
+			json_object_set_new(j, "records", json_integer((json_int_t)tree.size));
+			sign_checkpoint(j, key);
+		}
+		set_line(l, i, j);
+		json_decref(j);
+		chain_hash(l->v[i], prev);
+	}
+}
+
+static struct tree_head head_of_line(const char *line)
+{
+	struct tree_head head;
+	struct sluice_error err;
+	if (tree_head_parse((const uint8_t *)line, strlen(line), &head, &err) != SLUICE_OK)
+		fail_msg("not a tree head: %s", err.message);
+	return head;
+}
+
+static void expect_scan_bad(const struct fx *f, const char *path, const struct tree_head *w,
+                            size_t nw, const char *rule, size_t bad_line, size_t bad_witness,
+                            const char *why_part)
+{
+	struct auditlog_scan_options opt = { .pub = f->pub, .witness = w, .nwitness = nw };
+	struct auditlog_verify_result res;
+	struct sluice_error err;
+	enum sluice_rc rc = auditlog_scan(path, &opt, &res, NULL, &err);
+	if (rc != SLUICE_ERR_VERIFY)
+		fail_msg("expected %s, got rc %d: %s", rule, rc, err.message);
+	if (strcmp(err.rule, rule) != 0 || res.bad_line != bad_line ||
+	    res.bad_witness != bad_witness || strstr(res.why, why_part) == NULL)
+		fail_msg("expected %s at line %zu (witness %zu, \"%s\"), got %s at line %zu "
+		         "(witness %zu): %s",
+		         rule, bad_line, bad_witness, why_part, err.rule, res.bad_line,
+		         res.bad_witness, res.why);
+}
+
+static void expect_scan_ok(const struct fx *f, const char *path, const struct tree_head *w,
+                           size_t nw)
+{
+	struct auditlog_scan_options opt = { .pub = f->pub, .witness = w, .nwitness = nw };
+	struct auditlog_verify_result res;
+	struct sluice_error err;
+	if (auditlog_scan(path, &opt, &res, NULL, &err) != SLUICE_OK)
+		fail_msg("scan failed: %s", err.message);
+}
+
+static void test_checkpoints_are_tree_heads(void **state)
+{
+	struct fx *f = *state;
+	write_session(f->log, f->key, 0, 2100);
+	struct lines l = read_lines(f->log);
+	assert_int_equal(expect_checkpoints_are_tree_heads(&l), 3);
+	free_lines(&l);
+}
+
+/* Appends `n` records with checkpoints every `interval`, checking the leaf indices. */
+static void append_indexed(struct auditlog *log, unsigned first, unsigned n, uint64_t want)
+{
+	struct sluice_error err;
+	for (unsigned i = 0; i < n; i++) {
+		json_t *r = record(first + i);
+		uint64_t index = UINT64_MAX;
+		if (auditlog_append_indexed(log, r, &index, &err) != SLUICE_OK)
+			fail_msg("append: %s", err.message);
+		assert_int_equal(index, want + i);
+		json_decref(r);
+	}
+}
+
+/* The writer continues the tree from the last checkpoint's frontier, across sessions, a crash
+ * and more than one checkpoint interval, and the leaf indices run on. */
+static void test_tree_continues_across_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	struct auditlog *log = NULL;
+
+	assert_int_equal(auditlog_open(f->log, f->key, &log, &err), SLUICE_OK);
+	auditlog_set_checkpoint_interval(log, 4);
+	append_indexed(log, 0, 10, 0); /* checkpoints after 4 and 8 */
+	assert_int_equal(auditlog_unsigned_records(log), 2);
+	assert_int_equal(auditlog_close(log, &err), SLUICE_OK);
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A writer that dies with 3 unsigned records. */
+		if (auditlog_open(f->log, f->key, &log, &err) != SLUICE_OK)
+			_exit(2);
+		auditlog_set_checkpoint_interval(log, 4);
+		append_indexed(log, 10, 3, 10);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* The next writer replays those 3 records into the tree (its first checkpoint comes after
+	 * 1 more: the interval counts across sessions). */
+	assert_int_equal(auditlog_open(f->log, f->key, &log, &err), SLUICE_OK);
+	auditlog_set_checkpoint_interval(log, 4);
+	assert_int_equal(auditlog_unsigned_records(log), 3);
+	append_indexed(log, 13, 9, 13);
+	/* On demand: a head now; asked again with nothing new, nothing more. */
+	assert_int_equal(auditlog_checkpoint(log, &err), SLUICE_OK);
+	assert_int_equal(auditlog_unsigned_records(log), 0);
+	assert_int_equal(auditlog_checkpoint(log, &err), SLUICE_OK);
+	assert_int_equal(auditlog_close(log, &err), SLUICE_OK);
+
+	struct lines l = read_lines(f->log);
+	/* 22 records; heads after 4, 8, 10 (close), 14, 18, 22 (on demand). */
+	assert_int_equal(expect_checkpoints_are_tree_heads(&l), 6);
+	assert_int_equal(l.n, 28);
+	free_lines(&l);
+	expect_verify_ok(f, f->log, 28, 22, 6);
+}
+
+static void test_checkpoint_root_wrong_but_signed(void **state)
+{
+	struct fx *f = *state;
+	struct lines l = two_sessions(f);
+	/* A signer bug (or a stolen key): a valid signature over the wrong root... */
+	json_t *first = parse(l.v[3]), *cp = parse(l.v[7]);
+	json_object_set(cp, "root", json_object_get(first, "root"));
+	json_object_set(cp, "frontier", json_object_get(first, "frontier"));
+	sign_checkpoint(cp, f->key);
+	set_line(&l, 7, cp);
+	write_lines(f->log, &l);
+	expect_verify_bad(f, f->log, 8, "audit.root", "is not the root of the log's 6 records");
+	/* ...a frontier with one hash too many for 6 records... */
+	json_t *fr3 = json_array();
+	for (int k = 0; k < 3; k++)
+		json_array_append(fr3, json_object_get(first, "root"));
+	json_object_set_new(cp, "frontier", fr3);
+	sign_checkpoint(cp, f->key);
+	set_line(&l, 7, cp);
+	write_lines(f->log, &l);
+	expect_verify_bad(f, f->log, 8, "audit.root", "frontier has 3 hashes");
+	/* ...a frontier that leads to its root but not the log's records... */
+	json_t *fr = json_array();
+	json_array_append(fr, json_object_get(first, "root"));
+	json_array_append(fr, json_object_get(first, "root"));
+	json_object_set_new(cp, "frontier", fr);
+	merkle_hash a, root;
+	char hex[65];
+	assert_true(merkle_hash_parse(json_string_value(json_object_get(first, "root")), a));
+	merkle_node_hash(a, a, root);
+	merkle_hash_hex(root, hex);
+	json_object_set_new(cp, "root", json_string(hex));
+	sign_checkpoint(cp, f->key);
+	set_line(&l, 7, cp);
+	write_lines(f->log, &l);
+	expect_verify_bad(f, f->log, 8, "audit.root", "is not the root of the log's 6 records");
+	/* ...or one that does not lead to the root. The writer continues from the frontier it
+	 * finds (it does not recompute the tree), so it refuses one that does not. */
+	json_object_set_new(cp, "root", json_string(
+		"0000000000000000000000000000000000000000000000000000000000000001"));
+	sign_checkpoint(cp, f->key);
+	set_line(&l, 7, cp);
+	write_lines(f->log, &l);
+	expect_verify_bad(f, f->log, 8, "audit.root", "frontier does not lead to the root");
+	struct auditlog *log = NULL;
+	struct sluice_error err;
+	assert_int_equal(auditlog_open(f->log, f->key, &log, &err), SLUICE_ERR_VERIFY);
+	assert_string_equal(err.rule, "audit.root");
+	json_decref(first);
+	json_decref(cp);
+	free_lines(&l);
+}
+
+/* Heads a witness kept: the log is checked against each. */
+static void test_witness_heads(void **state)
+{
+	struct fx *f = *state;
+	struct lines l = two_sessions(f); /* heads at lines 4 (3 records) and 8 (6 records) */
+	struct tree_head w[2] = { head_of_line(l.v[3]), head_of_line(l.v[7]) };
+	char *other = path_join(f->dir, "other.log");
+
+	expect_scan_ok(f, f->log, w, 2);
+
+	/* Truncated exactly after the first checkpoint: a valid log alone, but not to a witness
+	 * who holds the later head. */
+	struct lines cut = read_lines(f->log);
+	while (cut.n > 4)
+		remove_line(&cut, cut.n - 1);
+	write_lines(other, &cut);
+	free_lines(&cut);
+	expect_verify_ok(f, other, 4, 3, 1);
+	expect_scan_ok(f, other, w, 1);
+	expect_scan_bad(f, other, w, 2, "audit.truncated", 5, 2, "holds only 3 records");
+
+	/* A fork: the same first 3 records, then 3 others. */
+	struct lines fork = read_lines(f->log);
+	while (fork.n > 4)
+		remove_line(&fork, fork.n - 1);
+	write_lines(other, &fork);
+	free_lines(&fork);
+	write_session(other, f->key, 100, 3);
+	expect_verify_ok(f, other, 8, 6, 2);
+	expect_scan_ok(f, other, w, 1);
+	expect_scan_bad(f, other, w, 2, "audit.fork", 7, 2, "forked: witness head 2 of tree_size 6");
+
+	/* The operator rewrites history with the key: records 1 and 2 swapped, then removed,
+	 * then edited, each re-chained and re-signed so that the log verifies alone. */
+	struct lines h = read_lines(f->log);
+	char *t = h.v[0];
+	h.v[0] = h.v[1];
+	h.v[1] = t;
+	rewrite_history(&h, f->key);
+	write_lines(other, &h);
+	free_lines(&h);
+	expect_verify_ok(f, other, 8, 6, 2);
+	expect_scan_bad(f, other, w, 2, "audit.fork", 3, 1, "witness head 1 of tree_size 3");
+
+	h = read_lines(f->log);
+	remove_line(&h, 1);
+	rewrite_history(&h, f->key);
+	write_lines(other, &h);
+	free_lines(&h);
+	expect_verify_ok(f, other, 7, 5, 2);
+	expect_scan_bad(f, other, w, 2, "audit.fork", 4, 1, "root");
+	expect_scan_bad(f, other, w + 1, 1, "audit.truncated", 8, 1, "only 5 records");
+
+	h = read_lines(f->log);
+	char *p = strstr(h.v[4], "\"to\":\"police\"");
+	p[6] = 'P';
+	rewrite_history(&h, f->key);
+	write_lines(other, &h);
+	free_lines(&h);
+	expect_verify_ok(f, other, 8, 6, 2);
+	expect_scan_ok(f, other, w, 1); /* the first 3 records are untouched */
+	expect_scan_bad(f, other, w, 2, "audit.fork", 7, 2, "not the ones that head signed");
+
+	/* A witness head that is not the key's says nothing: refused before the log is read. */
+	json_t *j = json_incref(w[1].json);
+	tree_head_free(&w[1]);
+	json_object_set_new(j, "records", json_integer(7));
+	char *edited = canonical_line(j);
+	json_decref(j);
+	struct sluice_error err;
+	assert_int_equal(tree_head_parse((const uint8_t *)edited, strlen(edited), &w[1], &err),
+	                 SLUICE_ERR_INVALID_REPORT); /* 7 records need 3 frontier hashes */
+	free(edited);
+	w[1] = head_of_line(l.v[7]);
+	j = w[1].json;
+	json_object_set_new(j, "time", json_string("2000-01-01T00:00:00Z"));
+	expect_scan_bad(f, f->log, w, 2, "audit.head-signature", 0, 2, "bad signature");
+
+	tree_head_free(&w[0]);
+	tree_head_free(&w[1]);
+	free(other);
+	free_lines(&l);
+}
+
+static void test_last_head(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	struct tree_head head;
+	uint64_t unsigned_records = 99;
+
+	assert_int_equal(auditlog_last_head(f->log, &head, &unsigned_records, &err),
+	                 SLUICE_ERR_IO);
+	struct lines l = two_sessions(f);
+	assert_int_equal(auditlog_last_head(f->log, &head, &unsigned_records, &err), SLUICE_OK);
+	assert_int_equal(head.seq, 8);
+	assert_int_equal(head.tree_size, 6);
+	assert_int_equal(unsigned_records, 0);
+	char *text = canonical_line(head.json);
+	assert_string_equal(text, l.v[7]);
+	free(text);
+	tree_head_free(&head);
+
+	/* Two records after it, and a third still being written (no newline yet). */
+	FILE *fp = fopen(f->log, "a");
+	fprintf(fp, "%s\n%s\n{\"prev\":", l.v[4], l.v[5]);
+	fclose(fp);
+	assert_int_equal(auditlog_last_head(f->log, &head, &unsigned_records, &err), SLUICE_OK);
+	assert_int_equal(head.seq, 8);
+	assert_int_equal(unsigned_records, 2);
+	tree_head_free(&head);
+
+	/* No checkpoint at all. */
+	write_lines(f->log, &(struct lines){ l.v, 3 });
+	assert_int_equal(auditlog_last_head(f->log, &head, &unsigned_records, &err),
+	                 SLUICE_ERR_VERIFY);
+	assert_string_equal(err.rule, "audit.no-head");
+	free_lines(&l);
+}
+
+/* The signer process signs for the auditor only what auditlog_checkpoint_payload_ok accepts:
+ * exactly what the writer asks. */
+struct captured {
+	EVP_PKEY *key;
+	char *payload;
+};
+
+static enum sluice_rc capture_and_sign(void *arg, const char *payload, size_t len,
+                                       uint8_t sig[64], struct sluice_error *err)
+{
+	struct captured *c = arg;
+	free(c->payload);
+	c->payload = strndup(payload, len);
+	return signature_sign(c->key, payload, len, sig, err);
+}
+
+static void test_checkpoint_payload_ok(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	struct auditlog *log = NULL;
+	struct captured c = { f->key, NULL };
+	char why[256];
+
+	assert_int_equal(auditlog_open_with_signer(f->log, f->kid, capture_and_sign, &c, &log,
+	                                           &err),
+	                 SLUICE_OK);
+	append_indexed(log, 0, 5, 0);
+	assert_int_equal(auditlog_close(log, &err), SLUICE_OK);
+	expect_verify_ok(f, f->log, 6, 5, 1);
+	assert_non_null(c.payload);
+	assert_true(auditlog_checkpoint_payload_ok(c.payload, strlen(c.payload), f->kid, why,
+	                                           sizeof(why)));
+	char other_kid[SHA256_HEX_LEN];
+	assert_int_equal(key_id_hex(f->other, other_kid, &err), SLUICE_OK);
+	assert_false(auditlog_checkpoint_payload_ok(c.payload, strlen(c.payload), other_kid, why,
+	                                            sizeof(why)));
+	json_t *j = parse(c.payload);
+	json_object_set_new(j, "root", json_string(f->kid)); /* a hash, not the frontier's root */
+	char *bad = canonical_line(j);
+	assert_false(auditlog_checkpoint_payload_ok(bad, strlen(bad), f->kid, why, sizeof(why)));
+	assert_non_null(strstr(why, "frontier"));
+	free(bad);
+	json_object_del(j, "root");
+	bad = canonical_line(j);
+	assert_false(auditlog_checkpoint_payload_ok(bad, strlen(bad), f->kid, why, sizeof(why)));
+	free(bad);
+	json_decref(j);
+	free(c.payload);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -998,6 +1413,12 @@ int main(void)
 		T(test_checkpoint_wrong_count_but_signed),
 		T(test_line_too_long),
 		T(test_verify_with_wrong_key_type),
+		T(test_checkpoints_are_tree_heads),
+		T(test_tree_continues_across_sessions),
+		T(test_checkpoint_root_wrong_but_signed),
+		T(test_witness_heads),
+		T(test_last_head),
+		T(test_checkpoint_payload_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

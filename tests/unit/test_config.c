@@ -168,6 +168,7 @@ static void test_minimal_defaults(void **state)
 	assert_null(c->user);
 	assert_int_equal(c->workers, 2);
 	assert_int_equal(c->checkpoint_interval, 1000);
+	assert_int_equal(c->checkpoint_seconds, 60);
 	assert_null(c->tls);
 	assert_null(c->forwards);
 	assert_int_equal(c->nforwards, 0);
@@ -189,6 +190,7 @@ static void test_several_clients_and_forwards(void **state)
 	assert_string_equal(c->user, "_sluice");
 	assert_int_equal(c->workers, 64);
 	assert_int_equal(c->checkpoint_interval, 1);
+	assert_int_equal(c->checkpoint_seconds, 5);
 	assert_string_equal(c->tls->listen_host, "::1");
 	assert_int_equal(c->tls->listen_port, 8443);
 	assert_resolved(c->tls->certificate, "pki/server.pem");
@@ -514,8 +516,8 @@ static struct fail_case fail_cases[] = {
 	/* config.unknown-key */
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
-	  "audit-log, spool, user, workers, checkpoint-interval, policy-admins, "
-	  "policy-signatures, tls, forward, audit-syslog)" },
+	  "audit-log, spool, user, workers, checkpoint-interval, checkpoint-seconds, "
+	  "policy-admins, policy-signatures, tls, forward, audit-syslog)" },
 	/* the two-person rule: both keys or neither, 1..32 signatures */
 	{ "policy_admins_alone", HEAD "policy-admins: admins\n", 0, "config.policy-admins", 6, 1,
 	  "'policy-admins' and 'policy-signatures' go together" },
@@ -603,6 +605,10 @@ static struct fail_case fail_cases[] = {
 	  "between 1 and 1000" },
 	{ "checkpoint_interval_1001", HEAD "checkpoint-interval: 1001\n", 0, "config.value", 6, 22,
 	  "between 1 and 1000" },
+	{ "checkpoint_seconds_zero", HEAD "checkpoint-seconds: 0\n", 0, "config.value", 6, 21,
+	  "between 1 and 86400" },
+	{ "checkpoint_seconds_day_and_one", HEAD "checkpoint-seconds: 86401\n", 0, "config.value",
+	  6, 21, "between 1 and 86400" },
 	{ "user_uppercase", HEAD "user: Sluice\n", 0, "config.value", 6, 7,
 	  "[a-z_][a-z0-9_-]*, found 'Sluice'" },
 	{ "user_leading_digit", HEAD "user: 1sluice\n", 0, "config.value", 6, 7, NULL },

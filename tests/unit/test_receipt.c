@@ -391,6 +391,39 @@ static void test_verify_released_ok(void **state)
 	free(rc);
 }
 
+/* Version 2: receipt_set_log_index adds the leaf index outside the signature; it verifies,
+ * and the index can change without the signature noticing (a proof decides, not the
+ * signature). */
+static void test_log_index_version_2(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	size_t len = 0;
+	char *rc = released_receipt(f, &len);
+
+	assert_int_equal(receipt_set_log_index(&rc, &len, 41, &err), SLUICE_OK);
+	assert_int_equal(len, strlen(rc));
+	assert_int_equal(rc[len - 1], '\n');
+	json_t *root = json_loads(rc, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(root, "receipt")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "log"),
+	                                                    "leaf_index")),
+	                 41);
+	char *canon = json_canonical(root);
+	assert_memory_equal(canon, rc, len - 1); /* still canonical */
+	free(canon);
+	json_decref(root);
+	assert_int_equal(receipt_verify((uint8_t *)rc, len, f->pub, f->output, f->outputlen, NULL,
+	                                &err),
+	                 SLUICE_OK);
+	/* Set again: replaced, not added. */
+	assert_int_equal(receipt_set_log_index(&rc, &len, 7, &err), SLUICE_OK);
+	assert_non_null(strstr(rc, "\"log\":{\"leaf_index\":7}"));
+	assert_int_equal(receipt_verify((uint8_t *)rc, len, f->pub, NULL, 0, NULL, &err),
+	                 SLUICE_OK);
+	free(rc);
+}
+
 static void test_verify_golden_files(void **state)
 {
 	struct fx *f = *state;
@@ -611,10 +644,37 @@ static void test_verify_duplicate_keys(void **state)
 	free(rc);
 }
 
-static void set_version_2(json_t *root, const struct fx *f)
+static void set_version_3(json_t *root, const struct fx *f)
+{
+	(void)f;
+	json_object_set_new(root, "receipt", json_integer(3));
+}
+
+/* Version 1 with version 2's member, and version 2 without it. */
+static void add_log_to_v1(json_t *root, const struct fx *f)
+{
+	(void)f;
+	json_object_set_new(root, "log", json_pack("{s:i}", "leaf_index", 4));
+}
+
+static void set_version_2_without_log(json_t *root, const struct fx *f)
 {
 	(void)f;
 	json_object_set_new(root, "receipt", json_integer(2));
+}
+
+static void set_version_2_bad_log(json_t *root, const struct fx *f)
+{
+	(void)f;
+	json_object_set_new(root, "receipt", json_integer(2));
+	json_object_set_new(root, "log", json_pack("{s:i}", "leaf_index", -1));
+}
+
+static void set_version_2_log_extra(json_t *root, const struct fx *f)
+{
+	(void)f;
+	json_object_set_new(root, "receipt", json_integer(2));
+	json_object_set_new(root, "log", json_pack("{s:i,s:s}", "leaf_index", 1, "root", "x"));
 }
 
 static void set_version_string(json_t *root, const struct fx *f)
@@ -723,7 +783,11 @@ static void test_verify_form_errors(void **state)
 		const char *rule;
 		const char *msg;
 	} cases[] = {
-		{set_version_2, "receipt.version", "unsupported receipt version"},
+		{set_version_3, "receipt.version", "unsupported receipt version"},
+		{add_log_to_v1, "receipt.form", "\"log\""},
+		{set_version_2_without_log, "receipt.form", "\"log\""},
+		{set_version_2_bad_log, "receipt.form", "leaf_index"},
+		{set_version_2_log_extra, "receipt.form", "leaf_index"},
 		{set_version_string, "receipt.version", NULL},
 		{set_alg_rsa, "receipt.alg", "rsa-pss"},
 		{add_top_member, "receipt.form", "comment"},
@@ -804,6 +868,7 @@ int main(void)
 		T(test_create_layout),
 		T(test_create_golden),
 		T(test_verify_released_ok),
+		T(test_log_index_version_2),
 		T(test_verify_golden_files),
 		T(test_verify_refusal_against_input),
 		T(test_verify_key_order_and_spacing_do_not_matter),
