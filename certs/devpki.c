@@ -182,8 +182,8 @@ static char *serial_hex(const ASN1_INTEGER *serial)
 
 /* ---- certificates ------------------------------------------------------------------------ */
 
-/* CERT_BINDING: the ADatP-4778 binding signer (ECDSA; digitalSignature and nonRepudiation, no
- * extended key usage: it signs documents, not TLS handshakes). */
+/* CERT_BINDING: the ADatP-4778 binding signer (ECDSA; digitalSignature and nonRepudiation,
+ * extended key usage documentSigning: it signs documents, not TLS handshakes). */
 enum cert_kind { CERT_CA, CERT_SERVER, CERT_CLIENT, CERT_BINDING };
 
 static bool add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
@@ -248,6 +248,8 @@ static enum sluice_rc make_cert(EVP_PKEY *key, const char *cn, enum cert_kind ki
 	else if (kind == CERT_BINDING)
 		ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
 		     add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
+		     /* id-kp-documentSigning (RFC 9336): no TLS purpose accepts it. */
+		     add_ext(x, &ctx, NID_ext_key_usage, "1.3.6.1.5.5.7.3.36") &&
 		     add_ext(x, &ctx, NID_subject_alt_name, san) &&
 		     add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
 		     add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");

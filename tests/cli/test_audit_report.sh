@@ -31,7 +31,8 @@ check "one row per flow and day ($rows of $flows)" [ "$rows" = "$flows" ]
 phone=$(jq -s '[.[] | select(.type == "transfer") | .record.redactions[] | select(.rule == "pattern:phone") | .count] | add' "$L")
 check "redactions by rule: pattern:phone made $phone replacements" grep -q "<td class=\"mono\">pattern:phone</td><td class=\"n\">$phone</td>" "$P"
 check "refusals by reason name policy.no-flow" grep -q '<td class="mono">policy.no-flow</td>' "$P"
-check "policy versions: fusion-cell v3 used for all $n" grep -Eq "<td>fusion-cell</td><td class=\"n\">3</td>.*<td class=\"n\">$n</td></tr>" "$P"
+V=$(sed -n 's/^version: *\([0-9]*\).*/\1/p' "$SLUICE_SOURCE/examples/fusion-cell/policy.yaml")
+check "policy versions: fusion-cell v$V used for all $n" grep -Eq "<td>fusion-cell</td><td class=\"n\">$V</td>.*<td class=\"n\">$n</td></tr>" "$P"
 check "charts are inline SVG" [ "$(grep -o '<svg ' "$P" | wc -l)" -ge 4 ]
 check "a Content-Security-Policy that forbids every load" grep -q "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-" "$P"
 check "no script, no external reference" lacks -Ei '<script|src=|href=|@import|url\(' "$P"

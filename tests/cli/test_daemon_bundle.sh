@@ -22,9 +22,10 @@ export TMPDIR=$W/tmp
 bundle() { # bundle VERSION NAME SIGNER...: a bundle of the example policy at VERSION
 	local v=$1 name=$2
 	shift 2
-	mkdir -p "$W/p$v/lists"
+	mkdir -p "$W/p$v/lists" "$W/p$v/spif"
 	sed "s/^version: .*/version: $v/" "$D/cell/policy.yaml" >"$W/p$v/policy.yaml"
 	cp "$D"/cell/lists/* "$W/p$v/lists/"
+	cp "$D"/cell/spif/* "$W/p$v/spif/"
 	chmod -R go-w "$W/p$v"
 	rm -f "$D/$name"
 	"$SLUICE" policy bundle "$W/p$v/policy.yaml" -o "$D/$name" >/dev/null || return 1

@@ -355,6 +355,7 @@ static void check_files_and_modes(const char *dir)
 	char *names = listing(dir);
 	assert_string_equal(names,
 	                    "README.txt ca.crl ca.key ca.pem customs.key customs.pem "
+	                    "gateway-binding.key gateway-binding.pem "
 	                    "gateway-client.key gateway-client.pem gateway-server.key "
 	                    "gateway-server.pem gateway-signing.key gateway-signing.pub "
 	                    "intel.key intel.pem partner-fra.key partner-fra.pem police.key "
@@ -420,6 +421,25 @@ static void test_init_gateway_server_cert(void **state)
 	assert_int_equal(X509_check_ip_asc(x, "::1", 0), 1);
 	assert_int_equal(X509_check_host(x, "police", 0, 0, NULL), 0);
 	X509_free(x);
+	free(dir);
+}
+
+/* The ADatP-4778 binding signer: ECDSA P-256 (the profile has no Ed25519), chained to the CA,
+ * for document signatures only (no TLS purpose). */
+static void test_init_gateway_binding_cert(void **state)
+{
+	char *dir = make_pki(*state);
+	char *t = x509_text(dir, "gateway-binding");
+	assert_contains(t, "Subject: CN = sluice-gateway\n");
+	assert_contains(t, "Issuer: CN = Sluice development CA - NOT FOR PRODUCTION");
+	assert_contains(t, "id-ecPublicKey");
+	assert_contains(t, "NIST CURVE: P-256");
+	assert_contains(t, "Digital Signature, Non Repudiation");
+	assert_contains(t, "X509v3 Extended Key Usage: \n                1.3.6.1.5.5.7.3.36\n");
+	assert_contains(t, "CA:FALSE");
+	free(t);
+	assert_int_not_equal(verify_purpose(dir, "gateway-binding", "sslserver"), 0);
+	assert_int_equal(mode_of(pf(dir, "gateway-binding.key")), 0600);
 	free(dir);
 }
 
@@ -647,7 +667,8 @@ static void test_no_names_and_existing_folder(void **state)
 	spit(pf(dir, "unrelated.txt"), "x", 1);
 	assert_int_equal(devpki_init(dir, NULL, 0, &err), SLUICE_OK);
 	char *l = listing(dir);
-	assert_string_equal(l, "README.txt ca.crl ca.key ca.pem gateway-client.key "
+	assert_string_equal(l, "README.txt ca.crl ca.key ca.pem gateway-binding.key "
+	                       "gateway-binding.pem gateway-client.key "
 	                       "gateway-client.pem gateway-server.key gateway-server.pem "
 	                       "gateway-signing.key gateway-signing.pub serials.txt "
 	                       "unrelated.txt");
@@ -1231,6 +1252,7 @@ int main(void)
 		T(test_init_files_and_modes),
 		T(test_init_modes_with_strict_umask),
 		T(test_init_gateway_server_cert),
+		T(test_init_gateway_binding_cert),
 		T(test_init_gateway_client_cert),
 		T(test_init_agency_certs),
 		T(test_init_ca_cert),
