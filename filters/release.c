@@ -629,6 +629,8 @@ static bool s4774_remark(struct filter *f, xmlDocPtr doc, const struct ism_marki
 	/* The tree: the sender's alternative labels go; the new banner replaces the old; the
 	 * destination's labels join the remaining portions. */
 	xmlNodePtr root = xmlDocGetRootElement(doc);
+	s4774_embed_bound_labels(&f->doc, &f->s4774, f->removed);
+	s4774_drop_bindings(root);
 	s4774_drop_alternatives(root);
 	xmlNodePtr old = f->s4774.banner_element;
 	enum s4774_kind kind =

@@ -36,9 +36,24 @@ static bool is_label_kind(xmlNodePtr n, enum s4774_kind kind)
 	return false;
 }
 
+static bool is_binding(xmlNodePtr n)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	       xmlStrEqual(n->ns->href, (const xmlChar *)S4778_NAMESPACE) &&
+	       xmlStrEqual(n->name, (const xmlChar *)"BindingInformation");
+}
+
+static bool is_4778(xmlNodePtr n, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	       xmlStrEqual(n->ns->href, (const xmlChar *)S4778_NAMESPACE) &&
+	       xmlStrEqual(n->name, (const xmlChar *)name);
+}
+
 bool s4774_is_marking_element(xmlNodePtr node)
 {
-	return node != NULL && node->type == XML_ELEMENT_NODE && s4774_is_label_element(node);
+	return node != NULL && node->type == XML_ELEMENT_NODE &&
+	       (s4774_is_label_element(node) || is_binding(node));
 }
 
 void s4774_labels_free(struct s4774_labels *labels)
@@ -97,13 +112,204 @@ static enum sluice_rc read_label(xmlNodePtr element, const struct spif *spif,
 	return rc;
 }
 
+/* A label an ADatP-4778 binding gives an element. */
+struct bound_label {
+	xmlNodePtr target;
+	xmlNodePtr label;
+};
+
 struct reader {
 	const struct spif *spif;
 	struct ism_document *doc;
 	struct s4774_labels *labels;
 	size_t cap;
 	struct sluice_error *err;
+	struct bound_label *bound;
+	size_t nbound;
 };
+
+/* ---- labels bound by ADatP-4778 BindingInformation --------------------------------------- */
+
+static enum sluice_rc unsupported(struct reader *r, xmlNodePtr n, const char *what)
+{
+	return sluice_fail_at(r->err, SLUICE_ERR_INVALID_REPORT, "stanag4774.binding-unsupported",
+	                      NULL, (unsigned)xmlGetLineNo(n), 0,
+	                      "the ADatP-4778 binding uses %s, which Sluice does not read: embed "
+	                      "the labels, or bind them to elements of this document "
+	                      "(DataReference URI=\"\" or \"#id\")", what);
+}
+
+static bool has_id(xmlNodePtr n, const char *id)
+{
+	static const char *const names[] = { "Id", "id", "ID" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)names[i]);
+		bool match = v != NULL && strcmp((const char *)v, id) == 0;
+		xmlFree(v);
+		if (match)
+			return true;
+	}
+	xmlChar *v = xmlGetNsProp(n, (const xmlChar *)"id", XML_XML_NAMESPACE);
+	bool match = v != NULL && strcmp((const char *)v, id) == 0;
+	xmlFree(v);
+	return match;
+}
+
+/* The element a same-document reference names: the root for "", the only element outside
+ * every binding with that Id, id, ID or xml:id for "#x". */
+static enum sluice_rc reference_target(struct reader *r, xmlNodePtr root, xmlNodePtr ref,
+                                       xmlNodePtr *out)
+{
+	xmlChar *uri = xmlGetNoNsProp(ref, (const xmlChar *)"URI");
+	enum sluice_rc rc = SLUICE_OK;
+	*out = NULL;
+	for (xmlNodePtr c = ref->children; c != NULL && rc == SLUICE_OK; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			rc = unsupported(r, c, "transforms on a DataReference");
+	if (rc != SLUICE_OK || uri == NULL) {
+		if (rc == SLUICE_OK)
+			rc = unsupported(r, ref, "a DataReference without URI");
+		xmlFree(uri);
+		return rc;
+	}
+	if (uri[0] == '\0') {
+		*out = root;
+	} else if (uri[0] == '#' && uri[1] != '\0') {
+		size_t found = 0;
+		for (xmlNodePtr n = root; n != NULL; n = xml_next_element(n, root)) {
+			if (is_binding(n)) /* skip the binding's own subtree */
+				continue;
+			if (has_id(n, (const char *)uri + 1)) {
+				*out = n;
+				found++;
+			}
+		}
+		if (found != 1)
+			rc = sluice_fail_at(r->err, SLUICE_ERR_INVALID_REPORT,
+			                    "stanag4774.binding-reference", NULL,
+			                    (unsigned)xmlGetLineNo(ref), 0,
+			                    "DataReference URI=\"%.100s\" names %s element of the report",
+			                    (const char *)uri, found == 0 ? "no" : "more than one");
+	} else {
+		rc = unsupported(r, ref, "a reference to data outside the report");
+	}
+	xmlFree(uri);
+	return rc;
+}
+
+static void bind_label(struct reader *r, xmlNodePtr target, xmlNodePtr label)
+{
+	r->bound = xrealloc(r->bound, (r->nbound + 1) * sizeof(*r->bound));
+	r->bound[r->nbound].target = target;
+	r->bound[r->nbound].label = label;
+	r->nbound++;
+}
+
+/* Every originator label each MetadataBinding binds to each element it names. Other metadata
+ * (not ADatP-4774 confidentiality labels) and the sender's signature play no part. */
+static enum sluice_rc metadata_binding(struct reader *r, xmlNodePtr root, xmlNodePtr mb)
+{
+	xmlNodePtr labels[64], targets[64];
+	size_t nl = 0, nt = 0;
+	enum sluice_rc rc = SLUICE_OK;
+	for (xmlNodePtr c = mb->children; c != NULL && rc == SLUICE_OK; c = c->next) {
+		if (is_4778(c, "Metadata")) {
+			for (xmlNodePtr l = c->children; l != NULL; l = l->next)
+				if (l->type == XML_ELEMENT_NODE && (is_label_kind(l, S4774_ORIGINATOR) ||
+				                                    is_label_kind(l, S4774_LEGACY))) {
+					if (nl == sizeof(labels) / sizeof(labels[0]))
+						return unsupported(r, c, "more than 64 labels in one binding");
+					labels[nl++] = l;
+				}
+		} else if (is_4778(c, "DataReference")) {
+			if (nt == sizeof(targets) / sizeof(targets[0]))
+				return unsupported(r, c, "more than 64 data references in one binding");
+			rc = reference_target(r, root, c, &targets[nt]);
+			if (rc == SLUICE_OK)
+				nt++;
+		} else if (is_4778(c, "MetadataReference")) {
+			rc = unsupported(r, c, "a MetadataReference (a label kept elsewhere)");
+		} else if (is_4778(c, "Data")) {
+			rc = unsupported(r, c, "encapsulated Data");
+		}
+	}
+	for (size_t i = 0; rc == SLUICE_OK && i < nl; i++)
+		for (size_t k = 0; k < nt; k++)
+			bind_label(r, targets[k], labels[i]);
+	return rc;
+}
+
+static enum sluice_rc collect_bindings(struct reader *r, xmlNodePtr root)
+{
+	enum sluice_rc rc = SLUICE_OK;
+	for (xmlNodePtr n = root; n != NULL && rc == SLUICE_OK; n = xml_next_element(n, root)) {
+		if (!is_binding(n))
+			continue;
+		for (xmlNodePtr c = n->children; c != NULL && rc == SLUICE_OK; c = c->next) {
+			if (!is_4778(c, "MetadataBindingContainer"))
+				continue; /* ds:Signature and ##other */
+			for (xmlNodePtr b = c->children; b != NULL && rc == SLUICE_OK; b = b->next)
+				if (is_4778(b, "MetadataBinding"))
+					rc = metadata_binding(r, root, b);
+		}
+	}
+	return rc;
+}
+
+static bool has_cat(const struct spif_label *l, const struct spif_category *c)
+{
+	for (size_t i = 0; i < l->ncats; i++)
+		if (l->cats[i] == c)
+			return true;
+	return false;
+}
+
+static bool same_label(const struct spif_label *a, const struct spif_label *b)
+{
+	if (a->cls != b->cls || a->ncats != b->ncats)
+		return false;
+	for (size_t i = 0; i < a->ncats; i++)
+		if (!has_cat(b, a->cats[i]))
+			return false;
+	return true;
+}
+
+static enum sluice_rc read_label(xmlNodePtr element, const struct spif *spif,
+                                 struct spif_label *out, struct sluice_error *err);
+
+/* The label of element `n`: embedded, or bound by a binding; when it has several, they must
+ * say the same (a binding that repeats the embedded label is fine, one that disagrees is
+ * not). */
+static enum sluice_rc labels_of(struct reader *r, xmlNodePtr n, xmlNodePtr *out)
+{
+	enum sluice_rc rc = own_label(n, out, r->err);
+	for (size_t i = 0; rc == SLUICE_OK && i < r->nbound; i++) {
+		if (r->bound[i].target != n)
+			continue;
+		if (*out == NULL) {
+			*out = r->bound[i].label;
+			continue;
+		}
+		struct spif_label a, b;
+		rc = read_label(*out, r->spif, &a, r->err);
+		if (rc != SLUICE_OK)
+			break;
+		rc = read_label(r->bound[i].label, r->spif, &b, r->err);
+		if (rc == SLUICE_OK) {
+			if (!same_label(&a, &b))
+				rc = sluice_fail_at(r->err, SLUICE_ERR_INVALID_REPORT,
+				                    "stanag4774.several-labels", NULL,
+				                    (unsigned)xmlGetLineNo(r->bound[i].label), 0,
+				                    "<%s> has two different labels (lines %ld and %ld): its "
+				                    "own and an ADatP-4778 binding's disagree",
+				                    (const char *)n->name, xmlGetLineNo(*out),
+				                    xmlGetLineNo(r->bound[i].label));
+			spif_label_free(&b);
+		}
+		spif_label_free(&a);
+	}
+	return rc;
+}
 
 static enum sluice_rc add_portion(struct reader *r, xmlNodePtr n, xmlNodePtr label_el,
                                   int parent)
@@ -136,10 +342,10 @@ static enum sluice_rc add_portion(struct reader *r, xmlNodePtr n, xmlNodePtr lab
 static enum sluice_rc walk(struct reader *r, xmlNodePtr n, int parent)
 {
 	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || s4774_is_label_element(n))
+		if (n->type != XML_ELEMENT_NODE || s4774_is_marking_element(n))
 			continue;
 		xmlNodePtr label_el = NULL;
-		enum sluice_rc rc = own_label(n, &label_el, r->err);
+		enum sluice_rc rc = labels_of(r, n, &label_el);
 		if (rc != SLUICE_OK)
 			return rc;
 		int here = parent;
@@ -161,7 +367,7 @@ enum sluice_rc s4774_document_read(xmlDocPtr doc, const struct policy_domain *so
                                    struct sluice_error *err)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
-	struct reader r = { NULL, out, labels, 0, err };
+	struct reader r = { NULL, out, labels, 0, err, NULL, 0 };
 	enum sluice_rc rc;
 	char why[512];
 
@@ -172,57 +378,91 @@ enum sluice_rc s4774_document_read(xmlDocPtr doc, const struct policy_domain *so
 		                   "domain %s has no SPIF to read STANAG 4774 labels with",
 		                   source->name);
 	r.spif = source->spif_scheme->spif;
-	if (root == NULL || s4774_is_label_element(root))
+	if (root == NULL || s4774_is_marking_element(root))
 		return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "stanag4774.no-banner", NULL,
 		                      root ? (unsigned)xmlGetLineNo(root) : 0, 0,
-		                      "the report is a bare label: a stanag4774 report is a document "
-		                      "whose root element carries its label");
-	for (xmlNodePtr n = root; n != NULL; n = xml_next_element(n, root))
-		if (s4778_is_binding_element(n))
-			return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "stanag4774.binding-input",
-			                      NULL, (unsigned)xmlGetLineNo(n), 0,
-			                      "the report holds an ADatP-4778 BindingInformation, which "
-			                      "Sluice does not read yet: send the report with its labels "
-			                      "embedded (the gateway binds the released report itself)");
-	rc = own_label(root, &labels->banner_element, err);
+		                      "the report is a bare label or binding: a stanag4774 report is a "
+		                      "document whose root element carries its label");
+	rc = collect_bindings(&r, root);
+	if (rc == SLUICE_OK)
+		rc = labels_of(&r, root, &labels->banner_element);
 	if (rc != SLUICE_OK)
-		return rc;
-	if (labels->banner_element == NULL)
-		return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "stanag4774.no-banner", NULL,
-		                      (unsigned)xmlGetLineNo(root), 0,
-		                      "the root element <%s> carries no originatorConfidentialityLabel "
-		                      "(in the namespace " S4774_NAMESPACE "): the report has no banner",
-		                      (const char *)root->name);
+		goto out;
+	if (labels->banner_element == NULL) {
+		rc = sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "stanag4774.no-banner", NULL,
+		                    (unsigned)xmlGetLineNo(root), 0,
+		                    "the root element <%s> carries no originatorConfidentialityLabel "
+		                    "(in the namespace " S4774_NAMESPACE ", embedded or bound): the "
+		                    "report has no banner",
+		                    (const char *)root->name);
+		goto out;
+	}
 	rc = read_label(labels->banner_element, r.spif, &labels->banner, err);
 	if (rc != SLUICE_OK)
-		return rc;
+		goto out;
 	out->banner.node = root;
 	out->banner.line = (unsigned)xmlGetLineNo(labels->banner_element);
 	out->banner.level = (int)labels->banner.cls->level;
 	out->banner.parent = -1;
 	spif_label_to_label(&labels->banner, &out->banner.label);
 	rc = walk(&r, root->children, -1);
-	if (rc != SLUICE_OK)
-		return rc;
-	for (size_t i = 0; i < out->nportions; i++)
+	for (size_t i = 0; rc == SLUICE_OK && i < out->nportions; i++)
 		if (!label_dominates(&out->banner.label, &out->portions[i].label, &r.spif->scheme, why,
 		                     sizeof(why)))
-			return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "label.banner-dominance",
-			                      NULL, out->portions[i].line, 0,
-			                      "the banner does not dominate portion <%s>: %s",
-			                      (const char *)out->portions[i].node->name, why);
-	return SLUICE_OK;
+			rc = sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "label.banner-dominance", NULL,
+			                    out->portions[i].line, 0,
+			                    "the banner does not dominate portion <%s>: %s",
+			                    (const char *)out->portions[i].node->name, why);
+out:
+	free(r.bound);
+	return rc;
+}
+
+void s4774_embed_bound_labels(struct ism_document *d, struct s4774_labels *l,
+                              const bool *removed)
+{
+	xmlNodePtr *at[2] = { &l->banner_element, NULL };
+	for (size_t i = 0; i <= d->nportions; i++) {
+		xmlNodePtr node = i == 0 ? d->banner.node : d->portions[i - 1].node;
+		xmlNodePtr *label = i == 0 ? at[0] : &l->portion_elements[i - 1];
+		if ((i > 0 && removed[i - 1]) || node == NULL || *label == NULL ||
+		    (*label)->parent == node)
+			continue;
+		xmlNodePtr copy = xmlDocCopyNode(*label, node->doc, 1);
+		if (node->children != NULL)
+			xmlAddPrevSibling(node->children, copy);
+		else
+			xmlAddChild(node, copy);
+		xmlReconciliateNs(node->doc, copy);
+		*label = copy;
+	}
+}
+
+void s4774_drop_bindings(xmlNodePtr root)
+{
+	xmlNodePtr *found = NULL;
+	size_t n = 0;
+	/* Collected first: removing while walking would lose the walk's place. */
+	for (xmlNodePtr e = root; e != NULL; e = xml_next_element(e, root))
+		if (is_binding(e) && e != root) {
+			found = xrealloc(found, (n + 1) * sizeof(*found));
+			found[n++] = e;
+		}
+	for (size_t i = 0; i < n; i++) {
+		/* A binding inside another is freed with it. */
+		bool nested = false;
+		for (xmlNodePtr p = found[i]->parent; p != NULL && !nested; p = p->parent)
+			for (size_t k = 0; k < i && !nested; k++)
+				nested = p == found[k];
+		if (nested)
+			continue;
+		xmlUnlinkNode(found[i]);
+		xmlFreeNode(found[i]);
+	}
+	free(found);
 }
 
 /* ---- roll-up --------------------------------------------------------------------------- */
-
-static bool has_cat(const struct spif_label *l, const struct spif_category *c)
-{
-	for (size_t i = 0; i < l->ncats; i++)
-		if (l->cats[i] == c)
-			return true;
-	return false;
-}
 
 static bool carries_permissive_set(const struct spif_label *l, const struct spif_tag_set *set)
 {

@@ -4,9 +4,11 @@
  *
  * Where labels sit: a label element (slab:originatorConfidentialityLabel, or the legacy
  * slab:ConfidentialityLabel) labels the element that contains it, as ADatP-4778 says of
- * embedded metadata (children inherit their parent's label unless they carry their own). The
- * root element's label is the banner and is required; every other labelled element is a
- * portion. One originator label per element. alternativeConfidentialityLabel elements are the
+ * embedded metadata (children inherit their parent's label unless they carry their own); or an
+ * ADatP-4778 BindingInformation in the report binds it to an element (DataReference URI=""
+ * for the root, "#x" for the element whose Id, id, ID or xml:id is x). The root element's label
+ * is the banner and is required; every other labelled element is a portion. An element with
+ * several labels (embedded and bound) is refused unless they are the same label. alternativeConfidentialityLabel elements are the
  * sender's claims about other policies: they decide nothing, and the guard drops them on
  * release (it writes its own when a flow crosses into an equivalent policy).
  *
@@ -62,6 +64,15 @@ enum sluice_rc spif_label_rollup(const struct spif *spif, const struct spif_labe
  * replaces keeps its prefix), created now (CreationDateTime in UTC). */
 xmlNodePtr s4774_label_element(xmlDocPtr doc, xmlNsPtr ns, enum s4774_kind kind,
                                const struct spif_label *label);
+
+/* Labels an ADatP-4778 binding of the report gave the banner or a kept portion (not removed[i])
+ * are embedded in their element, as its first child, before the bindings go. */
+void s4774_embed_bound_labels(struct ism_document *d, struct s4774_labels *l,
+                              const bool *removed);
+
+/* Removes every ADatP-4778 BindingInformation below `root`: a sender's binding cannot survive
+ * redaction and re-marking (its signature would no longer verify). */
+void s4774_drop_bindings(xmlNodePtr root);
 
 /* Removes every alternativeConfidentialityLabel from the tree below `node`. */
 void s4774_drop_alternatives(xmlNodePtr node);

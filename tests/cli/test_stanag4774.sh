@@ -6,7 +6,8 @@
 #   - the signed ADatP-4778 binding (binding: signed-4778): the dev PKI's ECDSA certificate,
 #     verified by xmlsec1 (a standard XML-DSig tool); tampering with content, label or signature
 #     fails it; a binding flow without a key is a setup error (78, audited); a key that is not
-#     ECDSA/RSA, a certificate of another key, a report already holding a binding (65);
+#     ECDSA/RSA, a certificate of another key;
+#   - reports that arrive bound (labels from an ADatP-4778 binding, the gateway's own output again);
 #   - sluiced refuses a policy with a binding flow (not supported there yet);
 #   - policy explain on the flow (dry run: no binding, nothing written).
 # Usage: bash tests/cli/test_stanag4774.sh PATH/TO/sluice
@@ -112,9 +113,21 @@ rel "$PB" partner bad2.xml --binding-key "$BK" --binding-cert "$W/pki/gateway-se
 check "a certificate of another key: refused (exit $RC)" [ "$RC" = 78 ] && grep -q 'binding.cert' "$W/sl.err"
 rel "$PB" partner bad3.xml --binding-key "$BK" "$R"
 check "--binding-key without --binding-cert: usage (exit $RC)" [ "$RC" = 64 ]
-# A report that already holds a binding (e.g. one the gateway released) is not read yet.
+# A report that arrives bound (here: one this gateway released) is read with its binding, which
+# is replaced by the gateway's own.
 rel "$PB" partner again.xml --binding-key "$BK" --binding-cert "$BC" "$W/bound.xml"
-check "a report holding a BindingInformation: invalid (exit $RC)" [ "$RC" = 65 ] && grep -q 'stanag4774.binding-input' "$W/sl.err"
+check "a bound report goes through again (exit $RC)" [ "$RC" = 0 ]
+check "... with exactly one binding, the gateway's new one" [ "$(xmllint --xpath 'count(//*[local-name()="BindingInformation"])' "$W/again.xml")" = 1 ]
+if command -v xmlsec1 >/dev/null 2>&1; then
+	check "... which xmlsec1 verifies" xmlsec_verify "$W/again.xml"
+fi
+# A label bound to a portion by "#id" (tests/fixtures/stanag4774/release/report-bound.xml).
+rel "$P" alpha from-bound.xml "$FX/report-bound.xml"
+check "a label bound by DataReference URI=\"#note-1\" is read (exit $RC)" [ "$RC" = 0 ] && grep -q 'Road closed until Friday' "$W/from-bound.xml"
+check "... embedded in its element on release" [ "$(xmllint --xpath 'count(//*[local-name()="Note"]/*[local-name()="originatorConfidentialityLabel"])' "$W/from-bound.xml")" = 1 ]
+sed 's#<mb:DataReference URI="\#note-1"/>#<mb:DataReference URI="\#note-2"/>#' "$FX/report-bound.xml" >"$W/dangling.xml"
+rel "$P" alpha dangling-out.xml "$W/dangling.xml"
+check "a binding naming no element: invalid (exit $RC)" [ "$RC" = 65 ] && grep -q 'stanag4774.binding-reference' "$W/sl.err"
 
 # ---- dry run and the daemon ----------------------------------------------------------------
 sl policy explain --policy "$PB" --from hq --to partner "$R"

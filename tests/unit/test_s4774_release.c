@@ -19,15 +19,28 @@
 #include "xml_intake.h"
 
 static struct policy *pol;
-static char *report; /* the fixture report */
+static char *report;       /* the fixture report */
+static char *report_bound; /* the same, its Note labelled by an ADatP-4778 binding */
+
+static char *read_fixture(const char *name)
+{
+	char path[1024];
+	struct sluice_error err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "%s/stanag4774/release/%s", getenv("SLUICE_FIXTURES"), name);
+	if (file_read_bounded(path, 1 << 20, SLUICE_ERR_IO, &data, &len, &err) != SLUICE_OK)
+		return NULL;
+	char *s = xstrndup((const char *)data, len);
+	free(data);
+	return s;
+}
 
 static int setup(void **state)
 {
 	(void)state;
 	char path[1024];
 	struct sluice_error err;
-	uint8_t *data = NULL;
-	size_t len = 0;
 	xml_intake_init();
 	snprintf(path, sizeof(path), "%s/stanag4774/release/policy.yaml",
 	         getenv("SLUICE_FIXTURES"));
@@ -35,12 +48,9 @@ static int setup(void **state)
 		fprintf(stderr, "fixture policy: %s:%u: %s\n", err.file, err.line, err.message);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/stanag4774/release/report.xml", getenv("SLUICE_FIXTURES"));
-	if (file_read_bounded(path, 1 << 20, SLUICE_ERR_IO, &data, &len, &err) != SLUICE_OK)
-		return -1;
-	report = xstrndup((const char *)data, len);
-	free(data);
-	return 0;
+	report = read_fixture("report.xml");
+	report_bound = read_fixture("report-bound.xml");
+	return report != NULL && report_bound != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -48,6 +58,7 @@ static int teardown(void **state)
 	(void)state;
 	policy_free(pol);
 	free(report);
+	free(report_bound);
 	return 0;
 }
 
@@ -196,6 +207,103 @@ static void senders_alternative_labels_are_dropped(void **state)
 	free(xml);
 }
 
+/* A label bound by an ADatP-4778 binding counts as the element's own; on release it is
+ * embedded in the element and the sender's binding goes. */
+static void bound_label_is_read_and_embedded(void **state)
+{
+	(void)state;
+	struct release_result r;
+	run("alpha", report_bound, &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_int_equal(r.nportions, 4);
+	assert_string_equal(r.portions[2].location, "/Report/Note");
+	assert_string_equal(r.portions[2].label, "EXAMPLE INTERNAL REL TO Alphaland");
+	assert_false(r.portions[2].withheld);
+	assert_string_equal(r.banner, "EXAMPLE CONFIDENTIAL REL TO Alphaland");
+	assert_false(output_has(&r, "BindingInformation"));
+	assert_true(output_has(&r, "<Note Id=\"note-1\"><slab:originatorConfidentialityLabel"));
+	struct ism_document d;
+	struct s4774_labels l;
+	reread_output(&r, &d, &l);
+	assert_int_equal(d.nportions, 3);
+	ism_document_free(&d);
+	s4774_labels_free(&l);
+	release_result_free(&r);
+	/* Into the equivalent policy: the embedded copy gets its alternative label too. */
+	run("partner", report_bound, &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_int_equal(output_count(&r, "<slab:alternativeConfidentialityLabel>"), 4);
+	release_result_free(&r);
+}
+
+/* The fixture report with `binding` inserted before </Report>. */
+static char *with_binding(const char *binding)
+{
+	const char *end = strstr(report, "</Report>");
+	size_t n = strlen(report) + strlen(binding) + 1;
+	char *xml = malloc(n);
+	snprintf(xml, n, "%.*s%s%s", (int)(end - report), report, binding, end);
+	return xml;
+}
+
+#define BDO(inner)                                                                            \
+	"<mb:BindingInformation xmlns:mb=\"urn:nato:stanag:4778:bindinginformation:1:0\">"        \
+	"<mb:MetadataBindingContainer><mb:MetadataBinding>" inner "</mb:MetadataBinding>"          \
+	"</mb:MetadataBindingContainer></mb:BindingInformation>"
+#define PUBLIC_LABEL                                                                          \
+	"<mb:Metadata><slab:originatorConfidentialityLabel><slab:ConfidentialityInformation>"      \
+	"<slab:PolicyIdentifier>EXAMPLE</slab:PolicyIdentifier>"                                  \
+	"<slab:Classification>PUBLIC</slab:Classification></slab:ConfidentialityInformation>"     \
+	"</slab:originatorConfidentialityLabel></mb:Metadata>"
+
+static void bad_bindings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *binding, *rule, *needle;
+	} cases[] = {
+		{ BDO(PUBLIC_LABEL "<mb:DataReference URI=\"\"/>"), "stanag4774.several-labels",
+		  "its own and an ADatP-4778 binding's disagree" },
+		{ BDO(PUBLIC_LABEL "<mb:DataReference URI=\"#nowhere\"/>"),
+		  "stanag4774.binding-reference", "names no element" },
+		{ BDO(PUBLIC_LABEL "<mb:DataReference URI=\"https://example.invalid/x\"/>"),
+		  "stanag4774.binding-unsupported", "data outside the report" },
+		{ BDO(PUBLIC_LABEL "<mb:Data><x/></mb:Data>"), "stanag4774.binding-unsupported",
+		  "encapsulated Data" },
+		{ BDO("<mb:MetadataReference URI=\"#l\"/><mb:DataReference URI=\"\"/>"),
+		  "stanag4774.binding-unsupported", "MetadataReference" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *xml = with_binding(cases[i].binding);
+		struct release_result r;
+		run("alpha", xml, &r);
+		if (r.decision != RELEASE_INVALID || strcmp(r.error.rule, cases[i].rule) != 0)
+			fprintf(stderr, "case %zu: %d %s [%s]\n", i, (int)r.decision, r.error.message,
+			        r.error.rule);
+		assert_int_equal(r.decision, RELEASE_INVALID);
+		assert_string_equal(r.error.rule, cases[i].rule);
+		assert_non_null(strstr(r.error.message, cases[i].needle));
+		release_result_free(&r);
+		free(xml);
+	}
+	/* The same label bound again to the root: redundant, accepted, and the binding goes. */
+	char *xml = with_binding(BDO(
+		"<mb:Metadata><slab:originatorConfidentialityLabel><slab:ConfidentialityInformation>"
+		"<slab:PolicyIdentifier>EXAMPLE</slab:PolicyIdentifier>"
+		"<slab:Classification>SECRET</slab:Classification><slab:Category TagName=\"Special "
+		"Handling\" Type=\"RESTRICTIVE\"><slab:GenericValue>KEYSTONE</slab:GenericValue>"
+		"</slab:Category><slab:Category TagName=\"Releasable To\" Type=\"PERMISSIVE\">"
+		"<slab:GenericValue>ALPHA</slab:GenericValue></slab:Category>"
+		"</slab:ConfidentialityInformation></slab:originatorConfidentialityLabel></mb:Metadata>"
+		"<mb:DataReference URI=\"\"/>"));
+	struct release_result r;
+	run("alpha", xml, &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_false(output_has(&r, "BindingInformation"));
+	release_result_free(&r);
+	free(xml);
+}
+
 struct invalid_case {
 	const char *name;
 	const char *find;    /* replaced once in the fixture report */
@@ -330,7 +438,7 @@ static void rollup(void **state)
 int main(void)
 {
 	const size_t ninvalid = sizeof(invalid_cases) / sizeof(invalid_cases[0]);
-	struct CMUnitTest *tests = calloc(ninvalid + 6, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(ninvalid + 8, sizeof(*tests));
 	size_t n = 0;
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(same_policy_withholds_redacts_and_remarks);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(equivalent_policy_gets_alternative_labels);
@@ -338,6 +446,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(senders_alternative_labels_are_dropped);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(bare_label_is_not_a_report);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(rollup);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(bound_label_is_read_and_embedded);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(bad_bindings);
 	for (size_t i = 0; i < ninvalid; i++)
 		tests[n++] = (struct CMUnitTest){ invalid_cases[i].name, invalid_report, NULL, NULL,
 			                          (void *)&invalid_cases[i] };
