@@ -9,8 +9,10 @@
 static const char usage[] =
 	"usage: sluice audit verify --pub PUBKEY LOG\n"
 	"       sluice audit query LOG [--json] [--from D] [--to D] [--decision X] [--since T]\n"
-	"                          [--until T]   (sluice audit query --help)\n"
+	"                          [--until T] [--rule R] [--policy ID] [--policy-version N]\n"
+	"                          [--transfer-id UUID]   (sluice audit query --help)\n"
 	"       sluice audit stats LOG [--json]\n"
+	"       sluice audit index --pub PUBKEY [--rebuild] [--index FILE] LOG\n"
 	"\n"
 	"Checks every line of the audit log: canonical JSON, consecutive sequence numbers, the\n"
 	"SHA-256 chain, the signed checkpoints, and that the log ends with a checkpoint.\n"
@@ -67,7 +69,8 @@ int cmd_audit(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return audit_verify(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "stats") == 0))
+	if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "stats") == 0 ||
+	                  strcmp(argv[1], "index") == 0))
 		return cmd_audit_query(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);

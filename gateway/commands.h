@@ -8,7 +8,7 @@
 int cmd_release(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
-int cmd_audit_query(int argc, char **argv); /* audit query | stats */
+int cmd_audit_query(int argc, char **argv); /* audit query | stats | index */
 int cmd_policy(int argc, char **argv);
 int cmd_policy_bundle(int argc, char **argv); /* policy bundle | sign | verify */
 int cmd_policy_diff(int argc, char **argv);   /* policy diff */
