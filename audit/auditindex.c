@@ -226,8 +226,8 @@ static enum sluice_rc schema_check(sqlite3 *db, const char *path, struct sluice_
 		rc = db_fail(err, db, step, path, "reading the schema");
 	else if (step == SQLITE_ROW || found != COUNT_OF(schema_tables) + COUNT_OF(schema_indexes))
 		rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "index.corrupt", path, 0, 0,
-		                    "not a Sluice audit index (its tables are not the expected "
-		                    "ones): " REBUILD_HINT);
+		                    "the index is damaged or not a Sluice audit index (its "
+		                    "tables are not the expected ones): " REBUILD_HINT);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -299,8 +299,9 @@ static enum sluice_rc anchor_read(sqlite3 *db, const char *path, struct anchor *
 	           a->verified.offset > a->last.offset ||
 	           a->transfers + a->checkpoints != a->last.seq || sqlite3_step(st) != SQLITE_DONE) {
 		rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "index.corrupt", path, 0, 0,
-		                    "the index's anchor is missing or damaged (or the index is of "
-		                    "another format than " AUDITINDEX_FORMAT "): " REBUILD_HINT);
+		                    "the index is damaged or not a Sluice audit index (its anchor "
+		                    "is missing, damaged or of another format than "
+		                    AUDITINDEX_FORMAT "): " REBUILD_HINT);
 	}
 	a->first.seq = 1;
 	sqlite3_finalize(st);

@@ -629,8 +629,7 @@ static int audit_index(int argc, char **argv)
 	} else if (rc == SLUICE_ERR_VERIFY && vres.bad_line > 0) {
 		printf("audit log NOT intact: first bad record at line %zu: %s\n", vres.bad_line,
 		       vres.why);
-		fprintf(stderr, "%s: %s: line %zu: %s; no index written\n", prog, log, vres.bad_line,
-		        vres.why);
+		fprintf(stderr, "%s: %s: %s; no index written\n", prog, log, vres.why);
 		exit_code = 1;
 	} else {
 		sluice_error_print(prog, &err);
