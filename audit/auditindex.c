@@ -827,9 +827,10 @@ static enum sluice_rc build_new(struct auditindex *ix, EVP_PKEY *pub, uint64_t v
 		goto out;
 	}
 	rc = db_open(tmp, SQLITE_OPEN_READWRITE, &ix->db, err);
-	/* A new file is only renamed into place once complete, and fsynced below: no journal. */
+	/* A new file is only renamed into place once complete, and fsynced below: its journal
+	 * need not reach the disk (defensive mode forbids none at all). */
 	if (rc == SLUICE_OK)
-		rc = db_exec(ix->db, tmp, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+		rc = db_exec(ix->db, tmp, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; "
 		                          "BEGIN", err);
 	for (size_t i = 0; rc == SLUICE_OK && i < COUNT_OF(schema_tables); i++)
 		rc = db_exec(ix->db, tmp, schema_tables[i].sql, err);
