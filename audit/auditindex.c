@@ -11,6 +11,7 @@
 #include "auditindex.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,12 +47,24 @@ static const struct schema_object schema_tables[] = {
 	  "verified_seq INTEGER NOT NULL, verified_offset INTEGER NOT NULL, "
 	  "verified_length INTEGER NOT NULL, verified_hash BLOB NOT NULL, key_id TEXT NOT NULL, "
 	  "verified_time TEXT NOT NULL)" },
+	/* Every domain, decision, rule and policy id, once: the tables below hold their ids, so
+	 * that a filter that must look at many rows reads few pages. */
+	{ "table", "names",
+	  "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)" },
+	/* What the filters and stats look at, as narrow as possible (about 35 bytes a record). */
 	{ "table", "transfers",
-	  "CREATE TABLE transfers (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL, "
-	  "length INTEGER NOT NULL, hash BLOB NOT NULL, time TEXT NOT NULL, "
-	  "from_domain TEXT NOT NULL, to_domain TEXT NOT NULL, decision TEXT NOT NULL, "
-	  "redacted INTEGER NOT NULL, reason_rule TEXT, policy_id TEXT, policy_version INTEGER, "
-	  "transfer_id TEXT NOT NULL)" },
+	  "CREATE TABLE transfers (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, "
+	  "from_id INTEGER NOT NULL, to_id INTEGER NOT NULL, decision_id INTEGER NOT NULL, "
+	  "redacted INTEGER NOT NULL, reason_rule_id INTEGER, policy_id INTEGER, "
+	  "policy_version INTEGER)" },
+	/* Where each transfer line is in the log and its SHA-256 (its chain hash): read only for
+	 * the records an answer prints. */
+	{ "table", "positions",
+	  "CREATE TABLE positions (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL, "
+	  "length INTEGER NOT NULL, hash BLOB NOT NULL)" },
+	{ "table", "transfer_ids",
+	  "CREATE TABLE transfer_ids (transfer_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+	  "PRIMARY KEY (transfer_id, seq)) WITHOUT ROWID" },
 	{ "table", "checkpoints",
 	  "CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL, "
 	  "length INTEGER NOT NULL, hash BLOB NOT NULL, records INTEGER NOT NULL)" },
@@ -59,25 +72,27 @@ static const struct schema_object schema_tables[] = {
 	 * rules (enum audit_rule_kind). The record's time is repeated here so that "this rule,
 	 * this month" is one range of the key. */
 	{ "table", "rules",
-	  "CREATE TABLE rules (kind INTEGER NOT NULL, rule TEXT NOT NULL, time TEXT NOT NULL, "
-	  "seq INTEGER NOT NULL, PRIMARY KEY (kind, rule, time, seq)) WITHOUT ROWID" },
+	  "CREATE TABLE rules (kind INTEGER NOT NULL, rule_id INTEGER NOT NULL, "
+	  "time TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (kind, rule_id, time, seq)) "
+	  "WITHOUT ROWID" },
 };
 
 /* Created after a fresh index is filled (faster than keeping them up to date row by row). The
- * flow index covers every column `stats` groups by, so stats reads it alone, in order. */
+ * flow index covers every column `stats` groups by, so stats reads it alone, in order; each
+ * single-column one carries the time too, so that a filter with a period is one key range. */
 static const struct schema_object schema_indexes[] = {
+	/* SQLite's own index for names' UNIQUE constraint (it has no SQL text). */
+	{ "index", "sqlite_autoindex_names_1", NULL },
 	{ "index", "transfers_by_time", "CREATE INDEX transfers_by_time ON transfers (time)" },
 	{ "index", "transfers_by_flow",
-	  "CREATE INDEX transfers_by_flow ON transfers (from_domain, to_domain, decision, "
-	  "redacted, reason_rule, policy_id, policy_version)" },
-	{ "index", "transfers_by_to", "CREATE INDEX transfers_by_to ON transfers (to_domain)" },
+	  "CREATE INDEX transfers_by_flow ON transfers (from_id, to_id, decision_id, redacted, "
+	  "reason_rule_id, policy_id, policy_version)" },
+	{ "index", "transfers_by_to", "CREATE INDEX transfers_by_to ON transfers (to_id, time)" },
 	{ "index", "transfers_by_decision",
-	  "CREATE INDEX transfers_by_decision ON transfers (decision)" },
+	  "CREATE INDEX transfers_by_decision ON transfers (decision_id, time)" },
 	/* The version first: "--policy-version N" is asked more than "--policy ID" alone. */
 	{ "index", "transfers_by_policy",
-	  "CREATE INDEX transfers_by_policy ON transfers (policy_version, policy_id)" },
-	{ "index", "transfers_by_transfer_id",
-	  "CREATE INDEX transfers_by_transfer_id ON transfers (transfer_id)" },
+	  "CREATE INDEX transfers_by_policy ON transfers (policy_version, policy_id, time)" },
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -180,8 +195,14 @@ static enum sluice_rc db_open(const char *path, int flags, sqlite3 **out, struct
 		                   "cannot harden the SQLite connection");
 	}
 	sqlite3_busy_timeout(db, 5000);
+	/* Pages read through a memory map cost neither a copy nor an allocation each: measured,
+	 * a query that looks at 125,000 rows of a million went from 0.91 s to 0.56 s, stats from
+	 * 1.10 s to 0.71 s. SQLite never writes through the map. The price: whoever may write
+	 * the index can truncate it under a reader and kill it with SIGBUS, which denies nothing
+	 * that deleting the index would not. */
 	enum sluice_rc r = db_exec(db, path, "PRAGMA cell_size_check = ON; "
 	                                     "PRAGMA cache_size = -65536; "
+	                                     "PRAGMA mmap_size = 4294967296; "
 	                                     "PRAGMA temp_store = MEMORY", err);
 	if (r != SLUICE_OK) {
 		sqlite3_close(db);
@@ -214,8 +235,8 @@ static enum sluice_rc schema_check(sqlite3 *db, const char *path, struct sluice_
 			const struct schema_object *o = i < COUNT_OF(schema_tables)
 			                                        ? &schema_tables[i]
 			                                        : &schema_indexes[i - COUNT_OF(schema_tables)];
-			if (strcmp(type, o->type) == 0 && strcmp(name, o->name) == 0 && sql != NULL &&
-			    strcmp(sql, o->sql) == 0)
+			if (strcmp(type, o->type) == 0 && strcmp(name, o->name) == 0 &&
+			    (sql == NULL ? o->sql == NULL : o->sql != NULL && strcmp(sql, o->sql) == 0))
 				known = true;
 		}
 		if (known)
@@ -410,7 +431,9 @@ static enum sluice_rc anchor_check(struct auditindex *ix, uint64_t log_size,
 /* ---- ingesting lines --------------------------------------------------------------------- */
 
 struct inserters {
-	sqlite3_stmt *transfer, *checkpoint, *rule;
+	sqlite3_stmt *transfer, *position, *transfer_id, *checkpoint, *rule;
+	sqlite3_stmt *name_find, *name_add;
+	json_t *names;            /* name -> id, so that each is looked up once per ingest */
 	uint64_t seq;             /* the record whose rules are being added */
 	const char *time;
 	bool failed;
@@ -420,30 +443,45 @@ struct inserters {
 static void inserters_free(struct inserters *ins)
 {
 	sqlite3_finalize(ins->transfer);
+	sqlite3_finalize(ins->position);
+	sqlite3_finalize(ins->transfer_id);
 	sqlite3_finalize(ins->checkpoint);
 	sqlite3_finalize(ins->rule);
+	sqlite3_finalize(ins->name_find);
+	sqlite3_finalize(ins->name_add);
+	json_decref(ins->names);
 	memset(ins, 0, sizeof(*ins));
 }
 
 static enum sluice_rc inserters_new(sqlite3 *db, const char *path, struct inserters *ins,
                                     struct sluice_error *err)
 {
-	enum sluice_rc rc;
+	static const struct {
+		size_t at;
+		const char *sql;
+	} statements[] = {
+		{ offsetof(struct inserters, transfer),
+		  "INSERT INTO transfers (seq, time, from_id, to_id, decision_id, redacted, "
+		  "reason_rule_id, policy_id, policy_version) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+		{ offsetof(struct inserters, position),
+		  "INSERT INTO positions (seq, offset, length, hash) VALUES (?1, ?2, ?3, ?4)" },
+		{ offsetof(struct inserters, transfer_id),
+		  "INSERT OR IGNORE INTO transfer_ids (transfer_id, seq) VALUES (?1, ?2)" },
+		{ offsetof(struct inserters, checkpoint),
+		  "INSERT INTO checkpoints (seq, offset, length, hash, records) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5)" },
+		{ offsetof(struct inserters, rule),
+		  "INSERT INTO rules (kind, rule_id, time, seq) VALUES (?1, ?2, ?3, ?4)" },
+		{ offsetof(struct inserters, name_find), "SELECT id FROM names WHERE name = ?1" },
+		{ offsetof(struct inserters, name_add), "INSERT INTO names (name) VALUES (?1)" },
+	};
+	enum sluice_rc rc = SLUICE_OK;
 	memset(ins, 0, sizeof(*ins));
-	rc = db_prepare(db, path,
-	                "INSERT INTO transfers (seq, offset, length, hash, time, from_domain, "
-	                "to_domain, decision, redacted, reason_rule, policy_id, policy_version, "
-	                "transfer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-	                &ins->transfer, err);
-	if (rc == SLUICE_OK)
-		rc = db_prepare(db, path,
-		                "INSERT INTO checkpoints (seq, offset, length, hash, records) "
-		                "VALUES (?1, ?2, ?3, ?4, ?5)",
-		                &ins->checkpoint, err);
-	if (rc == SLUICE_OK)
-		rc = db_prepare(db, path,
-		                "INSERT INTO rules (kind, rule, time, seq) VALUES (?1, ?2, ?3, ?4)",
-		                &ins->rule, err);
+	for (size_t i = 0; rc == SLUICE_OK && i < COUNT_OF(statements); i++)
+		rc = db_prepare(db, path, statements[i].sql,
+		                (sqlite3_stmt **)((char *)ins + statements[i].at), err);
+	ins->names = json_object();
 	if (rc != SLUICE_OK)
 		inserters_free(ins);
 	return rc;
@@ -456,50 +494,84 @@ static bool run(sqlite3_stmt *st, int *step)
 	return *step == SQLITE_DONE;
 }
 
+/* The id of `name` in the names table, added when new; 0 (never an id) on failure. */
+static sqlite3_int64 name_id(struct inserters *ins, const char *name)
+{
+	json_t *cached = json_object_get(ins->names, name);
+	if (cached != NULL)
+		return json_integer_value(cached);
+	sqlite3_int64 id = 0;
+	sqlite3_bind_text(ins->name_find, 1, name, -1, SQLITE_STATIC);
+	ins->step = sqlite3_step(ins->name_find);
+	if (ins->step == SQLITE_ROW)
+		id = sqlite3_column_int64(ins->name_find, 0);
+	sqlite3_reset(ins->name_find);
+	if (ins->step == SQLITE_DONE) {
+		sqlite3_bind_text(ins->name_add, 1, name, -1, SQLITE_STATIC);
+		if (run(ins->name_add, &ins->step))
+			id = sqlite3_last_insert_rowid(sqlite3_db_handle(ins->name_add));
+	}
+	if (id > 0)
+		json_object_set_new(ins->names, name, json_integer(id));
+	return id;
+}
+
 static void insert_rule(void *arg, enum audit_rule_kind kind, const char *rule)
 {
 	struct inserters *ins = arg;
+	sqlite3_int64 id;
 	if (ins->failed)
 		return;
+	if ((id = name_id(ins, rule)) == 0) {
+		ins->failed = true;
+		return;
+	}
 	sqlite3_bind_int(ins->rule, 1, (int)kind);
-	sqlite3_bind_text(ins->rule, 2, rule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins->rule, 2, id);
 	sqlite3_bind_text(ins->rule, 3, ins->time, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ins->rule, 4, (sqlite3_int64)ins->seq);
 	ins->failed = !run(ins->rule, &ins->step);
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+/* Binds the id of `name` (NULL for none); false when it cannot be had. */
+static bool bind_name(struct inserters *ins, sqlite3_stmt *st, int col, const char *name)
 {
-	if (s != NULL)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, col);
+	if (name == NULL)
+		return sqlite3_bind_null(st, col) == SQLITE_OK;
+	sqlite3_int64 id = name_id(ins, name);
+	return id > 0 && sqlite3_bind_int64(st, col, id) == SQLITE_OK;
 }
 
 /* Adds one parsed line at `p`; false with ins->step on an SQLite failure. */
 static bool insert_line(struct inserters *ins, const struct line_pos *p, const struct audit_line *l,
                         const struct audit_record_view *v)
 {
-	sqlite3_stmt *st = l->type == AUDIT_LINE_TRANSFER ? ins->transfer : ins->checkpoint;
+	sqlite3_stmt *st = l->type == AUDIT_LINE_TRANSFER ? ins->position : ins->checkpoint;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)p->seq);
 	bind_pos(st, 2, p);
 	if (l->type == AUDIT_LINE_CHECKPOINT) {
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)l->records);
 		return run(st, &ins->step);
 	}
-	sqlite3_bind_text(st, 5, v->time, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, v->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, v->to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, v->decision, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, v->redacted ? 1 : 0);
-	bind_text_or_null(st, 10, v->reason_rule);
-	bind_text_or_null(st, 11, v->policy_id);
-	if (v->has_policy_version)
-		sqlite3_bind_int64(st, 12, v->policy_version);
-	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_text(st, 13, v->transfer_id, -1, SQLITE_STATIC);
 	if (!run(st, &ins->step))
+		return false;
+	st = ins->transfer;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)p->seq);
+	sqlite3_bind_text(st, 2, v->time, -1, SQLITE_STATIC);
+	if (!bind_name(ins, st, 3, v->from) || !bind_name(ins, st, 4, v->to) ||
+	    !bind_name(ins, st, 5, v->decision) || !bind_name(ins, st, 7, v->reason_rule) ||
+	    !bind_name(ins, st, 8, v->policy_id))
+		return false;
+	sqlite3_bind_int(st, 6, v->redacted ? 1 : 0);
+	if (v->has_policy_version)
+		sqlite3_bind_int64(st, 9, v->policy_version);
+	else
+		sqlite3_bind_null(st, 9);
+	if (!run(st, &ins->step))
+		return false;
+	sqlite3_bind_text(ins->transfer_id, 1, v->transfer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins->transfer_id, 2, (sqlite3_int64)p->seq);
+	if (!run(ins->transfer_id, &ins->step))
 		return false;
 	ins->seq = p->seq;
 	ins->time = v->time;
@@ -847,7 +919,8 @@ static enum sluice_rc build_new(struct auditindex *ix, EVP_PKEY *pub, uint64_t v
 		rc = sluice_fail_at(err, SLUICE_ERR_VERIFY, "index.mismatch", ix->log_path, 0, 0,
 		                    "the log changed while it was being indexed");
 	for (size_t i = 0; rc == SLUICE_OK && i < COUNT_OF(schema_indexes); i++)
-		rc = db_exec(ix->db, tmp, schema_indexes[i].sql, err);
+		if (schema_indexes[i].sql != NULL)
+			rc = db_exec(ix->db, tmp, schema_indexes[i].sql, err);
 	if (rc == SLUICE_OK)
 		rc = anchor_set_verified(ix, verified_seq, pub, err);
 	if (rc == SLUICE_OK)
@@ -923,7 +996,8 @@ enum sluice_rc auditindex_query(struct auditindex *ix, const struct audit_filter
                                 auditindex_record_fn each, void *arg, struct sluice_error *err)
 {
 	/* Fixed SQL fragments, chosen by which filters are set; every value is bound. */
-	char sql[1024] = "SELECT seq, offset, length, hash FROM transfers WHERE 1";
+	char sql[1536] = "SELECT t.seq, p.offset, p.length, p.hash FROM transfers t "
+	                 "JOIN positions p ON p.seq = t.seq WHERE 1";
 	const char *bound[12];
 	int nbound = 0;
 	sqlite3_stmt *st = NULL;
@@ -941,25 +1015,27 @@ enum sluice_rc auditindex_query(struct auditindex *ix, const struct audit_filter
 			bound[nbound++] = (value);         \
 		}                                      \
 	} while (0)
-	ADD_TEXT_FILTER(f->from, " AND from_domain = ?");
-	ADD_TEXT_FILTER(f->to, " AND to_domain = ?");
-	ADD_TEXT_FILTER(f->decision, " AND decision = ?");
-	ADD_TEXT_FILTER(f->policy_id, " AND policy_id = ?");
-	ADD_TEXT_FILTER(f->transfer_id, " AND transfer_id = ?");
-	ADD_TEXT_FILTER(since, " AND time >= ?");
-	ADD_TEXT_FILTER(until, " AND time <= ?");
+	/* A name the index has never seen has no id: the subquery is NULL and nothing matches. */
+	ADD_TEXT_FILTER(f->from, " AND t.from_id = (SELECT id FROM names WHERE name = ?)");
+	ADD_TEXT_FILTER(f->to, " AND t.to_id = (SELECT id FROM names WHERE name = ?)");
+	ADD_TEXT_FILTER(f->decision, " AND t.decision_id = (SELECT id FROM names WHERE name = ?)");
+	ADD_TEXT_FILTER(f->policy_id, " AND t.policy_id = (SELECT id FROM names WHERE name = ?)");
+	ADD_TEXT_FILTER(f->transfer_id,
+	                " AND t.seq IN (SELECT seq FROM transfer_ids WHERE transfer_id = ?)");
+	ADD_TEXT_FILTER(since, " AND t.time >= ?");
+	ADD_TEXT_FILTER(until, " AND t.time <= ?");
 	if (f->rule != NULL) {
 		/* The time bounds again, inside: the rule's rows are then one key range. */
-		ADD_TEXT_FILTER(f->rule, " AND seq IN (SELECT seq FROM rules WHERE kind IN (0, 1, 2) "
-		                         "AND rule = ?");
+		ADD_TEXT_FILTER(f->rule, " AND t.seq IN (SELECT seq FROM rules WHERE kind IN (0, 1, 2) "
+		                         "AND rule_id = (SELECT id FROM names WHERE name = ?)");
 		ADD_TEXT_FILTER(since, " AND time >= ?");
 		ADD_TEXT_FILTER(until, " AND time <= ?");
 		strcat(sql, ")");
 	}
 #undef ADD_TEXT_FILTER
 	if (f->has_policy_version)
-		strcat(sql, " AND policy_version = ?");
-	strcat(sql, " ORDER BY seq");
+		strcat(sql, " AND t.policy_version = ?");
+	strcat(sql, " ORDER BY t.seq");
 	rc = db_prepare(ix->db, ix->index_path, sql, &st, err);
 	if (rc != SLUICE_OK)
 		return rc;
@@ -1011,9 +1087,14 @@ enum sluice_rc auditindex_stats(struct auditindex *ix, const struct auditindex_s
 	int step;
 
 	rc = db_prepare(ix->db, ix->index_path,
-	                "SELECT from_domain, to_domain, decision, redacted, reason_rule, policy_id, "
-	                "policy_version, count(*) FROM transfers GROUP BY from_domain, to_domain, "
-	                "decision, redacted, reason_rule, policy_id, policy_version",
+	                "SELECT f.name, t.name, d.name, g.redacted, r.name, p.name, g.policy_version, "
+	                "g.n FROM (SELECT from_id, to_id, decision_id, redacted, reason_rule_id, "
+	                "policy_id, policy_version, count(*) AS n FROM transfers GROUP BY from_id, "
+	                "to_id, decision_id, redacted, reason_rule_id, policy_id, policy_version) g "
+	                "JOIN names f ON f.id = g.from_id JOIN names t ON t.id = g.to_id "
+	                "JOIN names d ON d.id = g.decision_id "
+	                "LEFT JOIN names r ON r.id = g.reason_rule_id "
+	                "LEFT JOIN names p ON p.id = g.policy_id",
 	                &st, err);
 	if (rc != SLUICE_OK)
 		return rc;
@@ -1036,8 +1117,9 @@ enum sluice_rc auditindex_stats(struct auditindex *ix, const struct auditindex_s
 		return db_fail(err, ix->db, step, ix->index_path, "counting");
 
 	rc = db_prepare(ix->db, ix->index_path,
-	                "SELECT kind, rule, count(*) FROM rules WHERE kind IN (1, 2) "
-	                "GROUP BY kind, rule",
+	                "SELECT g.kind, n.name, g.n FROM (SELECT kind, rule_id, count(*) AS n "
+	                "FROM rules WHERE kind IN (1, 2) GROUP BY kind, rule_id) g "
+	                "JOIN names n ON n.id = g.rule_id",
 	                &st, err);
 	if (rc != SLUICE_OK)
 		return rc;

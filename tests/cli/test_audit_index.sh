@@ -76,6 +76,7 @@ same_answers "--transfer-id" --transfer-id "$tid"
 same_answers "--rule with no match" --rule no.such-rule
 same_answers "--policy-version with no match" --policy-version 99
 same_answers "--until before the log" --until 2000-01-01
+same_answers "--from '' (an empty value is a filter too)" --from ""
 
 count_of() { jq -s "[.[] | select(.type == \"transfer\") | .record | $1] | length" "$L"; }
 sl audit query "$L" --json --rule pattern:email
@@ -178,11 +179,11 @@ sqlite3 "$L.idx" "UPDATE anchor SET format = 'sluice-audit-index 0'"
 sl audit query "$L"
 check "an index of another format: refused (exit $RC)" corrupt
 cp "$W/keep.idx" "$L.idx"
-sqlite3 "$L.idx" "UPDATE transfers SET decision = 'refused' WHERE seq = 1"
+sqlite3 "$L.idx" "UPDATE transfers SET decision_id = (SELECT id FROM names WHERE name = 'refused') WHERE seq = 1"
 sl audit query "$L" --decision refused
 check "an index whose row lies about a record: refused when it would print it (exit $RC)" refused && grep -q "at line 1" "$W/sl.err"
 cp "$W/keep.idx" "$L.idx"
-sqlite3 "$L.idx" "UPDATE transfers SET offset = 0 WHERE seq = 3"
+sqlite3 "$L.idx" "UPDATE positions SET offset = 0 WHERE seq = 3"
 sl audit query "$L" --to customs
 check "an index pointing at the wrong bytes: refused (exit $RC)" refused && grep -q "at line 3" "$W/sl.err"
 sqlite3 "$L.idx" "UPDATE anchor SET last_hash = zeroblob(32)"
