@@ -870,18 +870,6 @@ static enum sluice_rc anchor_set_verified(struct auditindex *ix, uint64_t seq, E
 	return key_id_hex(pub, ix->anchor.key_id, err);
 }
 
-/* Makes a rename into `path`'s folder durable. */
-static void fsync_parent_dir(const char *path)
-{
-	char *dir = path_dirname(path);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-}
-
 static enum sluice_rc build_new(struct auditindex *ix, EVP_PKEY *pub, uint64_t verified_seq,
                                 struct sluice_error *err)
 {
@@ -938,7 +926,7 @@ static enum sluice_rc build_new(struct auditindex *ix, EVP_PKEY *pub, uint64_t v
 			rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.write", ix->index_path, 0, 0,
 			                    "cannot put the index in place: %s", strerror(errno));
 		else
-			fsync_parent_dir(ix->index_path);
+			path_fsync_parent(ix->index_path);
 	}
 out:
 	close(fd);

@@ -5,8 +5,10 @@
  * The log is written through auditlog_append, as the gateway does, so it verifies with the
  * key's public half; a checkpoint follows every 1,000 records.
  *
- *   gen_audit_log --key SIGNKEY --records N [--seed S] LOG
+ *   gen_audit_log --key SIGNKEY --records N [--seed S] [--start EPOCH] LOG
  *
+ * The records' times go from --start (default 2026-01-01T00:00:00Z) over a year, so that a
+ * second run appending to a log can continue after it, as a gateway would.
  * Deterministic for a given seed. Not a test of anything by itself; its output is.
  */
 #include <getopt.h>
@@ -142,16 +144,19 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },  { "records", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "seed", required_argument, NULL, 's' }, { "start", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *key_path = NULL;
 	uint64_t n = 0;
+	time_t start = 1767225600; /* 2026-01-01T00:00:00Z */
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key_path = optarg; break;
 		case 'n': n = strtoull(optarg, NULL, 10); break;
 		case 's': rng_state ^= strtoull(optarg, NULL, 10) * 0x9e3779b97f4a7c15ull; break;
+		case 't': start = (time_t)strtoll(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}
@@ -174,7 +179,6 @@ int main(int argc, char **argv)
 		return sluice_rc_exit_code(err.rc);
 	}
 	auditlog_set_checkpoint_interval(log, AUDITLOG_CHECKPOINT_INTERVAL);
-	const time_t start = 1767225600; /* 2026-01-01T00:00:00Z */
 	enum sluice_rc rc = SLUICE_OK;
 	for (uint64_t i = 0; i < n && rc == SLUICE_OK; i++) {
 		json_t *rec = make_record(i, n, start, policy_sha);
@@ -196,6 +200,7 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: gen_audit_log --key SIGNKEY --records N [--seed S] LOG\n");
+	fprintf(stderr, "usage: gen_audit_log --key SIGNKEY --records N [--seed S] [--start EPOCH] "
+	                "LOG\n");
 	return 64;
 }

@@ -136,6 +136,17 @@ struct index_choice {
 	bool none;         /* --no-index */
 };
 
+/* `given`, or LOG.idx: a new string. */
+static char *index_path_for(const char *log, const char *given)
+{
+	if (given != NULL)
+		return xstrdup(given);
+	size_t n = strlen(log) + sizeof(".idx");
+	char *path = xmalloc(n);
+	snprintf(path, n, "%s.idx", log);
+	return path;
+}
+
 /* Opens the index to answer from, or leaves *ix NULL to read the log: LOG.idx when it exists,
  * --index FILE always (missing: an error). 0, or the exit code after reporting. */
 static int index_for(const char *log, const struct index_choice *c, const char *prog,
@@ -143,22 +154,15 @@ static int index_for(const char *log, const struct index_choice *c, const char *
 {
 	struct sluice_error err;
 	struct stat st;
-	char *default_path = NULL;
-	const char *path = c->path;
 	int rc = 0;
 
 	*ix = NULL;
 	if (c->none)
 		return 0;
-	if (path == NULL) {
-		size_t n = strlen(log) + sizeof(".idx");
-		default_path = xmalloc(n);
-		snprintf(default_path, n, "%s.idx", log);
-		path = default_path;
-		if (lstat(path, &st) != 0 && errno == ENOENT) {
-			free(default_path);
-			return 0;
-		}
+	char *path = index_path_for(log, c->path);
+	if (c->path == NULL && lstat(path, &st) != 0 && errno == ENOENT) {
+		free(path);
+		return 0;
 	}
 	if (auditindex_open(log, path, ix, &err) != SLUICE_OK) {
 		sluice_error_print(prog, &err);
@@ -172,7 +176,7 @@ static int index_for(const char *log, const struct index_choice *c, const char *
 			fprintf(stderr, " (%" PRIu64 " new lines added)", s->added);
 		fputc('\n', stderr);
 	}
-	free(default_path);
+	free(path);
 	return rc;
 }
 
@@ -599,13 +603,7 @@ static int audit_index(int argc, char **argv)
 		return usage_error(index_usage, "--pub PUBKEY and one LOG are required (the index "
 		                                "is built only from a log verified with the key)");
 	const char *log = argv[optind];
-	char *default_path = NULL;
-	if (index_path == NULL) {
-		size_t n = strlen(log) + sizeof(".idx");
-		default_path = xmalloc(n);
-		snprintf(default_path, n, "%s.idx", log);
-		index_path = default_path;
-	}
+	char *path = index_path_for(log, index_path);
 	struct sluice_error err;
 	struct auditlog_verify_result vres;
 	struct auditindex_status st;
@@ -613,14 +611,14 @@ static int audit_index(int argc, char **argv)
 	memset(&vres, 0, sizeof(vres));
 	enum sluice_rc rc = key_load_public(pub, &key, &err);
 	if (rc == SLUICE_OK)
-		rc = auditindex_build(log, index_path, key, rebuild, &st, &vres, &err);
+		rc = auditindex_build(log, path, key, rebuild, &st, &vres, &err);
 	EVP_PKEY_free(key);
 	int exit_code = 0;
 	if (rc == SLUICE_OK) {
 		printf("index %s: lines 1-%" PRIu64 " of %s (%" PRIu64 " transfer records, %" PRIu64
 		       " checkpoints, %" PRIu64 " lines added); checkpoints verified through line "
 		       "%" PRIu64 " with key %s\n",
-		       index_path, st.lines, log, st.transfers, st.checkpoints, st.added,
+		       path, st.lines, log, st.transfers, st.checkpoints, st.added,
 		       st.verified_seq, st.key_id);
 		if (st.verified_seq < st.lines)
 			printf("lines %" PRIu64 "-%" PRIu64 " chain to them but are not under a signed "
@@ -635,7 +633,7 @@ static int audit_index(int argc, char **argv)
 		sluice_error_print(prog, &err);
 		exit_code = sluice_rc_exit_code(rc);
 	}
-	free(default_path);
+	free(path);
 	return exit_code;
 }
 
