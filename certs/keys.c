@@ -225,18 +225,6 @@ enum sluice_rc key_new_ed25519(EVP_PKEY **out, struct sluice_error *err)
 	return SLUICE_OK;
 }
 
-/* fsync of the folder holding `path`, so a new file's name is durable too. Best effort. */
-static void fsync_parent(const char *path)
-{
-	char *dir = path_dirname(path);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-}
-
 enum sluice_rc certs_write_new_file(const char *path, const void *p, size_t len, mode_t mode,
                                     struct sluice_error *err)
 {
@@ -265,7 +253,7 @@ enum sluice_rc certs_write_new_file(const char *path, const void *p, size_t len,
 		unlink(path);
 		return rc;
 	}
-	fsync_parent(path);
+	path_fsync_parent(path);
 	return SLUICE_OK;
 }
 

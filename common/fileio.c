@@ -156,13 +156,7 @@ enum sluice_rc file_write_atomic(const char *path, const void *p, size_t len, in
 		                    strerror(errno));
 		goto out;
 	}
-	char *dir = path_dirname(path);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	path_fsync_parent(path);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -180,4 +174,15 @@ void hex_encode(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void path_fsync_parent(const char *path)
+{
+	char *dir = path_dirname(path);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
 }

@@ -32,6 +32,10 @@ int fd_read_exact(int fd, void *p, size_t len) SLUICE_MUST_CHECK;
 enum sluice_rc file_write_atomic(const char *path, const void *p, size_t len, int mode,
                                  struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* fsync of the folder holding `path`, so that a new or renamed file's name is durable too.
+ * Best effort: a folder that cannot be opened is left alone. */
+void path_fsync_parent(const char *path);
+
 /* Directory part of `path` ("." when none), as a new string. */
 char *path_dirname(const char *path);
 /* `rel` resolved against the directory `base_dir` unless it is absolute. New string. */

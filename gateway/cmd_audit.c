@@ -15,10 +15,12 @@ static const char usage[] =
 	"       sluice audit consistency --pub PUBKEY [-o PROOF] OLD_STH NEW_STH LOG\n"
 	"                          (sluice audit prove --help)\n"
 	"       sluice audit query LOG [--json] [--from D] [--to D] [--decision X] [--since T]\n"
-	"                          [--until T]   (sluice audit query --help)\n"
+	"                          [--until T] [--rule R] [--policy ID] [--policy-version N]\n"
+	"                          [--transfer-id UUID]   (sluice audit query --help)\n"
 	"       sluice audit stats LOG [--json]\n"
 	"       sluice audit report --html OUT [--pub PUBKEY] [--since T] [--until T] LOG\n"
 	"       sluice audit export --syslog [--format rfc5424] [--facility F] [--hostname H] LOG\n"
+	"       sluice audit index --pub PUBKEY [--rebuild] [--index FILE] LOG\n"
 	"\n"
 	"verify checks every line of the audit log: canonical JSON, consecutive sequence numbers,\n"
 	"the SHA-256 chain, the signed checkpoints and the Merkle tree each one signs (its root),\n"
@@ -99,7 +101,8 @@ int cmd_audit(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return audit_verify(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "stats") == 0))
+	if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "stats") == 0 ||
+	                  strcmp(argv[1], "index") == 0))
 		return cmd_audit_query(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return cmd_audit_report(argc - 1, argv + 1);

@@ -12,7 +12,7 @@
 int cmd_release(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
-int cmd_audit_query(int argc, char **argv); /* audit query | stats */
+int cmd_audit_query(int argc, char **argv); /* audit query | stats | index */
 int cmd_audit_report(int argc, char **argv); /* audit report */
 int cmd_audit_export(int argc, char **argv); /* audit export */
 int cmd_audit_proof(int argc, char **argv); /* audit head | prove | check-proof | consistency */

@@ -6,11 +6,13 @@ packages=(
   build-essential cmake pkg-config clang      # compilers (clang for libFuzzer targets)
   libssl-dev libxml2-dev libyaml-dev libseccomp-dev libpcre2-dev libjansson-dev
   libevent-dev                                # the daemon's mutual-TLS listener (evhttp + bufferevent_openssl)
+  libsqlite3-dev                              # the audit index of `sluice audit index` / query / stats
   libcmocka-dev                               # unit tests
   openssl libxml2-utils jq time curl          # demo and end-to-end tests (openssl, xmllint, jq, /usr/bin/time, curl)
   xmlsec1                                     # tests: a standard XML-DSig tool verifies the ADatP-4778 bindings
   python3                                     # end-to-end tests: PNG check of the report screenshot, a UDP syslog listener
   chromium                                    # end-to-end tests only: the oversight report opened in a real browser (headless)
+  sqlite3                                     # test_audit_index.sh damages index files on purpose
 )
 missing=()
 for p in "${packages[@]}"; do
