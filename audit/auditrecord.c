@@ -220,19 +220,36 @@ void audit_record_each_rule(json_t *record,
 	}
 }
 
-int audit_time_bound(const char *t, bool end, char out[32])
+static bool digits(const char *s, size_t n)
 {
-	size_t n = strlen(t);
-	if (n == 10 && t[4] == '-' && t[7] == '-') {
-		snprintf(out, 32, "%sT%s", t, end ? "23:59:59Z" : "00:00:00Z");
-		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool date_valid(const char *t)
+{
+	return digits(t, 4) && t[4] == '-' && digits(t + 5, 2) && t[7] == '-' && digits(t + 8, 2);
+}
+
+bool audit_time_valid(const char *t)
+{
+	return strlen(t) == 20 && date_valid(t) && t[10] == 'T' && digits(t + 11, 2) &&
+	       t[13] == ':' && digits(t + 14, 2) && t[16] == ':' && digits(t + 17, 2) &&
+	       t[19] == 'Z';
+}
+
+bool audit_time_bound(const char *text, bool end, char *out)
+{
+	if (audit_time_valid(text)) {
+		memcpy(out, text, 21);
+		return true;
 	}
-	if (n == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' &&
-	    t[16] == ':' && t[19] == 'Z') {
-		snprintf(out, 32, "%s", t);
-		return 0;
-	}
-	return -1;
+	if (strlen(text) != 10 || !date_valid(text))
+		return false;
+	snprintf(out, 21, "%.10sT%s", text, end ? "23:59:59Z" : "00:00:00Z");
+	return true;
 }
 
 struct rule_search {

@@ -98,9 +98,7 @@ struct audit_filter {
 	char since[32], until[32];
 };
 
-/* A time bound from the command line: a full RFC 3339 UTC time as given, or a date widened to
- * the day's start (end = false) or end. 0, or -1 when it is neither. */
-int audit_time_bound(const char *text, bool end, char out[32]);
+#include "audit_time.h"
 
 bool audit_filter_match(const struct audit_filter *f, json_t *record,
                         const struct audit_record_view *v);

@@ -125,34 +125,3 @@ int audit_reader_next(struct audit_reader *r, struct audit_line *line, struct sl
 	return 1;
 }
 
-static bool digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static bool date_valid(const char *t)
-{
-	return digits(t, 4) && t[4] == '-' && digits(t + 5, 2) && t[7] == '-' && digits(t + 8, 2);
-}
-
-bool audit_time_valid(const char *t)
-{
-	return strlen(t) == AUDIT_TIME_LEN - 1 && date_valid(t) && t[10] == 'T' &&
-	       digits(t + 11, 2) && t[13] == ':' && digits(t + 14, 2) && t[16] == ':' &&
-	       digits(t + 17, 2) && t[19] == 'Z';
-}
-
-bool audit_time_bound(const char *arg, bool until, char out[AUDIT_TIME_LEN])
-{
-	if (audit_time_valid(arg)) {
-		memcpy(out, arg, AUDIT_TIME_LEN);
-		return true;
-	}
-	if (strlen(arg) != 10 || !date_valid(arg))
-		return false;
-	snprintf(out, AUDIT_TIME_LEN, "%.10sT%s", arg, until ? "23:59:59Z" : "00:00:00Z");
-	return true;
-}

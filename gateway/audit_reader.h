@@ -21,6 +21,8 @@
 
 #define AUDIT_READER_LINE_MAX (16u * 1024u * 1024u)
 /* "2026-11-30T10:00:00Z" and its NUL. */
+#include "audit_time.h"
+
 #define AUDIT_TIME_LEN 21
 
 enum audit_line_kind {
@@ -51,12 +53,6 @@ int audit_reader_next(struct audit_reader *r, struct audit_line *line, struct sl
 /* NULL is fine. */
 void audit_reader_close(struct audit_reader *r);
 
-/* True when `t` is a UTC time as the gateway writes it: "YYYY-MM-DDTHH:MM:SSZ". */
-bool audit_time_valid(const char *t);
-
-/* A --since or --until argument: such a time as given, or a date "YYYY-MM-DD" widened to the
- * first (since) or last (until) second of its day, into `out`. False when it is neither. The
- * gateway's times compare as strings in time order. */
-bool audit_time_bound(const char *arg, bool until, char out[AUDIT_TIME_LEN]);
+/* audit_time_valid and audit_time_bound (--since/--until) are audit/auditrecord.h's. */
 
 #endif

@@ -279,8 +279,8 @@ static int audit_query(int argc, char **argv)
 			break;
 		case 's':
 		case 'u':
-			if (audit_time_bound(optarg, c == 'u',
-			                     c == 's' ? q.filter.since : q.filter.until) != 0)
+			if (!audit_time_bound(optarg, c == 'u',
+			                      c == 's' ? q.filter.since : q.filter.until))
 				return usage_error(query_usage, "--%s takes a date (2026-11-30) or an RFC "
 				                   "3339 UTC time (2026-11-30T10:00:00Z)",
 				                   c == 's' ? "since" : "until");

@@ -71,7 +71,8 @@ same_answers "--since/--until a day" --since "$today" --until "$today"
 same_answers "--rule caveat.refuse (a refusal)" --rule caveat.refuse
 same_answers "--rule pattern:email (a redaction)" --rule pattern:email
 same_answers "--rule 'classification S above clearance C' (a removal)" --rule "classification S above clearance C"
-same_answers "--policy fusion-cell --policy-version 3" --policy fusion-cell --policy-version 3
+PV=$(sed -n 's/^version: *\([0-9]*\).*/\1/p' "$SLUICE_SOURCE/examples/fusion-cell/policy.yaml")
+same_answers "--policy fusion-cell --policy-version $PV" --policy fusion-cell --policy-version "$PV"
 same_answers "--transfer-id" --transfer-id "$tid"
 same_answers "--rule with no match" --rule no.such-rule
 same_answers "--policy-version with no match" --policy-version 99
@@ -90,8 +91,8 @@ sl audit query "$L" --json --transfer-id "$tid"
 check "--transfer-id: exactly that record" [ "$(jq -r .transfer_id "$W/sl.out")" = "$tid" ]
 sl audit query "$L" --transfer-id 00000000-0000-0000-0000-000000000000
 check "--transfer-id unknown: nothing, exit 0" [ "$RC" = 0 ] && [ ! -s "$W/sl.out" ] && grep -q '^0 matching records$' "$W/sl.err"
-sl audit query "$L" --json --policy-version 3
-check "--policy-version 3: every record ($n)" [ "$(wc -l <"$W/sl.out")" = "$n" ]
+sl audit query "$L" --json --policy-version "$PV"
+check "--policy-version $PV: every record ($n)" [ "$(wc -l <"$W/sl.out")" = "$n" ]
 sl audit query "$L" --json --policy other-policy
 check "--policy of another id: nothing" [ "$RC" = 0 ] && [ ! -s "$W/sl.out" ]
 
@@ -105,7 +106,7 @@ sl audit stats "$L" --json
 redacted=$(count_of 'select(.decision == "released" and ((.removals | length) > 0 or (.redactions | length) > 0))')
 check "stats: redacted per flow adds up to the redacted releases ($redacted)" [ "$(jq '[.flows[].redacted] | add' "$W/sl.out")" = "$redacted" ]
 check "stats: released per flow adds up to the releases" [ "$(jq '[.flows[].released] | add' "$W/sl.out")" = "$(count_of 'select(.decision == "released")')" ]
-check "stats: per policy version" [ "$(jq -c .policies "$W/sl.out")" = "{\"fusion-cell version 3\":$n}" ]
+check "stats: per policy version" [ "$(jq -c .policies "$W/sl.out")" = "{\"fusion-cell version $PV\":$n}" ]
 check "stats: redaction rules count records" [ "$(jq '.redaction_rules["pattern:email"]' "$W/sl.out")" = "$(count_of 'select(any(.redactions[]; .rule == "pattern:email"))')" ]
 sl audit stats "$L"
 check "stats text: the flows table" grep -Eq '^flows +released +redacted +refused +invalid +error' "$W/sl.out" && grep -q "policy versions" "$W/sl.out"
