@@ -8,7 +8,8 @@
 #     fails it; a binding flow without a key is a setup error (78, audited); a key that is not
 #     ECDSA/RSA, a certificate of another key;
 #   - reports that arrive bound (labels from an ADatP-4778 binding, the gateway's own output again);
-#   - sluiced refuses a policy with a binding flow (not supported there yet);
+#   - sluiced -t refuses a policy with a binding flow when it has no binding key (the daemon's
+#     bindings: test_daemon_binding.sh);
 #   - policy explain on the flow (dry run: no binding, nothing written).
 # Usage: bash tests/cli/test_stanag4774.sh PATH/TO/sluice
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -135,6 +136,7 @@ check "policy explain on the binding flow (dry run, no key needed): exit $RC" [ 
 SLUICED=$(dirname "$SLUICE")/sluiced
 if [ -x "$SLUICED" ]; then
 	cat >"$W/sluiced.yaml" <<EOF
+sluiced: 1
 policy: $PB
 signing-key: $W/gw.key
 audit-log: $W/d-audit.log
@@ -142,7 +144,8 @@ spool: $W/spool
 EOF
 	"$SLUICED" -t -c "$W/sluiced.yaml" >"$W/d.out" 2>&1
 	rc=$?
-	check "sluiced -t refuses a policy with a binding flow (exit $rc)" [ "$rc" = 78 ] && grep -q 'binding.daemon' "$W/d.out"
+	check "sluiced -t refuses a binding flow without binding-key (exit $rc)" \
+		bash -c "[ $rc = 78 ] && grep -qF '[binding.no-key]' '$W/d.out'"
 fi
 
 sl audit verify --pub "$W/gw.pub" "$AUDIT"
