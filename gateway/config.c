@@ -521,15 +521,22 @@ static enum sluice_rc top_signing_key(void *loader, const struct ynode *key,
 }
 
 /* binding-key and binding-cert: read by the signer (the key) and the supervisor (checked by
- * `sluiced -t`), never by the loader. */
+ * `sluiced -t`), never by the loader. Errors about the pair name the first of the two in the
+ * file (the walk follows the rule table, not the file). */
+static enum sluice_rc binding_path(struct config_loader *C, const struct ynode *key,
+                                   const struct ynode *value, char **out)
+{
+	if (C->c->binding_line == 0 || key->line < C->c->binding_line)
+		C->c->binding_line = key->line;
+	return key_path(C, key, value, out);
+}
+
 static enum sluice_rc top_binding_key(void *loader, const struct ynode *key,
                                       const struct ynode *value, void *ctx)
 {
 	struct config_loader *C = loader;
 	(void)ctx;
-	if (C->c->binding_line == 0 || key->line < C->c->binding_line)
-		C->c->binding_line = key->line;
-	return key_path(C, key, value, &C->c->binding_key);
+	return binding_path(C, key, value, &C->c->binding_key);
 }
 
 static enum sluice_rc top_binding_cert(void *loader, const struct ynode *key,
@@ -537,9 +544,7 @@ static enum sluice_rc top_binding_cert(void *loader, const struct ynode *key,
 {
 	struct config_loader *C = loader;
 	(void)ctx;
-	if (C->c->binding_line == 0 || key->line < C->c->binding_line)
-		C->c->binding_line = key->line;
-	return key_path(C, key, value, &C->c->binding_cert);
+	return binding_path(C, key, value, &C->c->binding_cert);
 }
 
 static enum sluice_rc top_audit_log(void *loader, const struct ynode *key,

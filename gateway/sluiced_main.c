@@ -3,10 +3,11 @@
  *
  * SECURITY: the supervisor reads the configuration and the policy, creates the spool folders
  * and the socketpairs, and forks the processes of gateway/daemon.h, each of which opens what it
- * alone needs (the signer the key, the auditor the log, intake and delivery the spool) before
- * dropping to the configured user and entering its own seccomp sandbox. The supervisor then
- * drops privileges too: it never reads the signing key, never writes the audit log and never
- * parses a report. It binds the TLS listener's socket and reads the listener's certificates and
+ * alone needs (the signer the signing and binding keys, the auditor the log, intake and delivery
+ * the spool) before dropping to the configured user and entering its own seccomp sandbox. The
+ * supervisor then drops privileges too: it never reads the signing or binding key (`-t` aside,
+ * which checks the binding key and exits), never writes the audit log and never parses a
+ * report. The binding certificate the workers need comes from the signer, read with its key. It binds the TLS listener's socket and reads the listener's certificates and
  * key into memory (gateway/tls_context.h) for the TLS process, which never opens a file. It
  * restarts filter workers and the report pipeline (intake, TLS listener, router, workers,
  * delivery) when they die or on SIGHUP; the signer and the auditor are not restartable without
