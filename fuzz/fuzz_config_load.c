@@ -36,6 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_path(c->policy);
 	check_path(c->signing_key);
+	if ((c->binding_key == NULL) != (c->binding_cert == NULL))
+		abort(); /* both or neither */
+	if (c->binding_key != NULL) {
+		check_path(c->binding_key);
+		check_path(c->binding_cert);
+	}
 	check_path(c->audit_log);
 	check_path(c->spool);
 	if (c->workers < 1 || c->workers > SLUICED_WORKERS_MAX || c->checkpoint_interval < 1 ||

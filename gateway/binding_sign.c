@@ -131,16 +131,53 @@ static bool ecdsa_raw(const unsigned char *der, size_t derlen, size_t half, unsi
 	return ok;
 }
 
-static enum sluice_rc sign(const struct binding_signer *s, const uint8_t *data, size_t len,
-                           char **b64, struct sluice_error *err)
+#define SIGNED_INFO_START "<ds:SignedInfo xmlns:ds=\"" XMLDSIG_NAMESPACE "\">"
+#define SIGNED_INFO_END "</ds:SignedInfo>"
+
+static bool has_bytes(const uint8_t *data, size_t len, const char *needle, size_t from)
 {
+	size_t nlen = strlen(needle);
+	for (size_t i = from; i + nlen <= len; i++)
+		if (memcmp(data + i, needle, nlen) == 0)
+			return true;
+	return false;
+}
+
+bool binding_signed_info_ok(const uint8_t *data, size_t len, char *why, size_t whylen)
+{
+	const size_t start = strlen(SIGNED_INFO_START), end = strlen(SIGNED_INFO_END);
+	const char *problem = NULL;
+	if (len > BINDING_SIGNED_INFO_MAX)
+		problem = "longer than any SignedInfo of a binding";
+	else if (len < start + end || memcmp(data, SIGNED_INFO_START, start) != 0)
+		problem = "does not start with the canonical ds:SignedInfo start tag";
+	else if (memcmp(data + len - end, SIGNED_INFO_END, end) != 0)
+		problem = "does not end with the ds:SignedInfo end tag";
+	else if (memchr(data, '\0', len) != NULL)
+		problem = "holds a NUL byte";
+	else if (has_bytes(data, len - end, "<ds:SignedInfo", 1))
+		problem = "holds a second ds:SignedInfo";
+	if (problem == NULL)
+		return true;
+	snprintf(why, whylen, "not a canonical SignedInfo: %s", problem);
+	return false;
+}
+
+enum sluice_rc binding_signature(const struct binding_signer *s, const uint8_t *signed_info,
+                                 size_t signed_info_len, char **signature_b64,
+                                 struct sluice_error *err)
+{
+	char why[128];
+	*signature_b64 = NULL;
+	if (!binding_signed_info_ok(signed_info, signed_info_len, why, sizeof(why)))
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "binding.signed-info", "%s", why);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char *sig = NULL, *raw = NULL;
 	size_t siglen = 0;
 	bool ok = md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key) == 1 &&
-	          EVP_DigestSign(md, NULL, &siglen, data, len) == 1 &&
+	          EVP_DigestSign(md, NULL, &siglen, signed_info, signed_info_len) == 1 &&
 	          (sig = OPENSSL_malloc(siglen)) != NULL &&
-	          EVP_DigestSign(md, sig, &siglen, data, len) == 1;
+	          EVP_DigestSign(md, sig, &siglen, signed_info, signed_info_len) == 1;
 	const unsigned char *value = sig;
 	size_t valuelen = siglen;
 	if (ok && s->alg == S4778_ECDSA_SHA256) {
@@ -151,29 +188,46 @@ static enum sluice_rc sign(const struct binding_signer *s, const uint8_t *data, 
 		valuelen = 2 * half;
 	}
 	if (ok) {
-		*b64 = xmalloc(4 * ((valuelen + 2) / 3) + 1);
-		ok = EVP_EncodeBlock((unsigned char *)*b64, value, (int)valuelen) > 0;
+		*signature_b64 = xmalloc(4 * ((valuelen + 2) / 3) + 1);
+		ok = EVP_EncodeBlock((unsigned char *)*signature_b64, value, (int)valuelen) > 0;
 	}
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(sig);
 	OPENSSL_free(raw);
 	ERR_clear_error();
-	if (!ok)
+	if (!ok) {
+		free(*signature_b64);
+		*signature_b64 = NULL;
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "binding.sign",
 		                   "signing the ADatP-4778 binding failed");
+	}
 	return SLUICE_OK;
 }
 
-enum sluice_rc binding_sign_report(const struct binding_signer *s, const uint8_t *signed_info,
-                                   size_t signed_info_len, const char *placeholder,
-                                   uint8_t **report, size_t *report_len,
-                                   struct sluice_error *err)
+static bool is_base64(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/' || s[i] == '='))
+			return false;
+	return len > 0;
+}
+
+enum sluice_rc binding_fill_placeholder(const char *placeholder, const char *signature_b64,
+                                        uint8_t **report, size_t *report_len,
+                                        struct sluice_error *err)
 {
 	char needle[S4778_PLACEHOLDER_LEN + 3];
 	const uint8_t *at = NULL;
-	size_t found = 0;
-	char *b64 = NULL;
+	size_t found = 0, plen = strlen(placeholder), blen = strlen(signature_b64);
 
+	if (plen != S4778_PLACEHOLDER_LEN)
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "binding.placeholder",
+		                   "a signature placeholder of %zu characters (%d expected)", plen,
+		                   S4778_PLACEHOLDER_LEN);
+	if (blen > BINDING_SIGNATURE_B64_MAX || !is_base64(signature_b64, blen))
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "binding.signature",
+		                   "the binding signature is not base64 of a sensible length");
 	snprintf(needle, sizeof(needle), ">%s<", placeholder);
 	size_t nlen = strlen(needle);
 	for (size_t i = 0; i + nlen <= *report_len; i++)
@@ -185,19 +239,28 @@ enum sluice_rc binding_sign_report(const struct binding_signer *s, const uint8_t
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "binding.placeholder",
 		                   "the filter's answer holds the signature placeholder %zu times "
 		                   "(once expected): not signed", found);
-	enum sluice_rc rc = sign(s, signed_info, signed_info_len, &b64, err);
-	if (rc != SLUICE_OK)
-		return rc;
-	size_t head = (size_t)(at - *report) + 1, blen = strlen(b64);
+	size_t head = (size_t)(at - *report) + 1;
 	size_t tail = *report_len - head - S4778_PLACEHOLDER_LEN;
 	uint8_t *out = xmalloc(head + blen + tail + 1);
 	memcpy(out, *report, head);
-	memcpy(out + head, b64, blen);
+	memcpy(out + head, signature_b64, blen);
 	memcpy(out + head + blen, *report + head + S4778_PLACEHOLDER_LEN, tail);
 	out[head + blen + tail] = '\0';
 	free(*report);
 	*report = out;
 	*report_len = head + blen + tail;
-	free(b64);
 	return SLUICE_OK;
+}
+
+enum sluice_rc binding_sign_report(const struct binding_signer *s, const uint8_t *signed_info,
+                                   size_t signed_info_len, const char *placeholder,
+                                   uint8_t **report, size_t *report_len,
+                                   struct sluice_error *err)
+{
+	char *signature_b64 = NULL;
+	enum sluice_rc rc = binding_signature(s, signed_info, signed_info_len, &signature_b64, err);
+	if (rc == SLUICE_OK)
+		rc = binding_fill_placeholder(placeholder, signature_b64, report, report_len, err);
+	free(signature_b64);
+	return rc;
 }

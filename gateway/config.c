@@ -520,6 +520,33 @@ static enum sluice_rc top_signing_key(void *loader, const struct ynode *key,
 	return key_path(C, key, value, &C->c->signing_key);
 }
 
+/* binding-key and binding-cert: read by the signer (the key) and the supervisor (checked by
+ * `sluiced -t`), never by the loader. Errors about the pair name the first of the two in the
+ * file (the walk follows the rule table, not the file). */
+static enum sluice_rc binding_path(struct config_loader *C, const struct ynode *key,
+                                   const struct ynode *value, char **out)
+{
+	if (C->c->binding_line == 0 || key->line < C->c->binding_line)
+		C->c->binding_line = key->line;
+	return key_path(C, key, value, out);
+}
+
+static enum sluice_rc top_binding_key(void *loader, const struct ynode *key,
+                                      const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	(void)ctx;
+	return binding_path(C, key, value, &C->c->binding_key);
+}
+
+static enum sluice_rc top_binding_cert(void *loader, const struct ynode *key,
+                                       const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	(void)ctx;
+	return binding_path(C, key, value, &C->c->binding_cert);
+}
+
 static enum sluice_rc top_audit_log(void *loader, const struct ynode *key,
                                     const struct ynode *value, void *ctx)
 {
@@ -729,6 +756,8 @@ static const struct ymap_rule top_rules[] = {
 	{ "sluiced", true, top_format },
 	{ "policy", true, top_policy },
 	{ "signing-key", true, top_signing_key },
+	{ "binding-key", false, top_binding_key },
+	{ "binding-cert", false, top_binding_cert },
 	{ "audit-log", true, top_audit_log },
 	{ "spool", true, top_spool },
 	{ "user", false, top_user },
@@ -785,6 +814,11 @@ enum sluice_rc sluiced_config_load_buffer(const char *name, const uint8_t *data,
 		                    c->policy_admins_line ? c->policy_admins_line : 1, 1,
 		                    "'policy-admins' and 'policy-signatures' go together: the folder of "
 		                    "trusted administrators' keys and how many must sign the policy");
+	if (rc == SLUICE_OK && (c->binding_key == NULL) != (c->binding_cert == NULL))
+		rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "config.binding", C.doc.name,
+		                    c->binding_line, 1,
+		                    "'binding-key' and 'binding-cert' go together: the ADatP-4778 "
+		                    "binding key and the X.509 certificate of that key");
 	if (rc == SLUICE_OK) {
 		*out = c;
 		c = NULL;
@@ -853,6 +887,8 @@ void sluiced_config_free(struct sluiced_config *c)
 	free(c->policy);
 	free(c->policy_admins);
 	free(c->signing_key);
+	free(c->binding_key);
+	free(c->binding_cert);
 	free(c->audit_log);
 	free(c->spool);
 	free(c->user);

@@ -81,6 +81,11 @@ struct sluiced_config {
 	char *path;            /* as given */
 	char *policy;          /* paths resolved against the config file's folder */
 	char *signing_key;
+	char *binding_key;     /* with binding_cert: the ADatP-4778 binding key and its X.509
+	                          certificate (gateway/binding_sign.h), for flows with
+	                          `binding: signed-4778`; both NULL when none */
+	char *binding_cert;
+	unsigned binding_line; /* of the first of the two keys in the file, 0 when none */
 	char *audit_log;
 	char *spool;           /* root of inbox/, outbox/, refused/, quarantine/, state/ */
 	char *user;            /* NULL: stay as the starting user (refused later if that is root) */

@@ -9,6 +9,7 @@
  *   tls ──SUBMIT──►   │  (proc_tls: mutual-TLS clients, HTTP; a second intake)
  *                   │  │  │                                                   │
  *                   │  │  └─SIGN_RECORD──► signer (proc_signer) ◄─SIGN_CHECKPOINT─┐
+ *                   │  │    SIGN_BINDING─►                                        │
  *                   │  └────AUDIT_APPEND─► auditor (proc_auditor) ────────────────┘
  *                   └───────DELIVER──────► delivery (proc_delivery)
  *
@@ -17,7 +18,8 @@
  * | intake   | spool file names         | spool inbox              | inbox files (read)  |
  * | router   | answers of the others    | policy (no key, no log)  | nothing             |
  * | worker   | report bytes             | policy, patterns, XSD    | nothing             |
- * | signer   | records and checkpoints  | the signing key          | nothing             |
+ * | signer   | records, checkpoints,    | the signing key, the     | nothing (keys read  |
+ * |          | SignedInfo of bindings   | binding key              | before its sandbox) |
  * | auditor  | records                  | the audit log            | nothing (log opened |
  * |          |                          |                          | before its sandbox) |
  * | delivery | names, released bytes    | spool outbox/refused/... | spool folders       |
@@ -59,7 +61,9 @@ enum daemon_msg {
 	                            str input_sha256, u32 flags, str report */
 	MSG_SUBMIT_DONE,         /* router→intake: u32 status (0 durable), str decision,
 	                            str transfer_id, str rule, str receipt */
-	MSG_FILTER_REQUEST,      /* router→worker: u32 flow index, str destination, str report */
+	MSG_FILTER_REQUEST,      /* router→worker: u32 flow index, str destination,
+	                            str binding placeholder (S4778_PLACEHOLDER_LEN hex, or empty
+	                            when the flow has no signed binding), str report */
 	MSG_FILTER_RESULT,       /* worker→router: gateway/filter_ipc.h */
 	MSG_SIGN_RECORD,         /* router→signer: canonical record JSON */
 	MSG_RECEIPT,             /* signer→router: receipt text */
@@ -74,7 +78,13 @@ enum daemon_msg {
 	MSG_DELIVERED,           /* delivery→router: u32 (0 delivered, 1 duplicate) */
 	MSG_NEW_PEER,            /* supervisor→signer/auditor/router: a socket rides along;
 	                            u32 role of the peer (router: and u32 worker slot) */
-	MSG_KEY_ID,              /* signer→supervisor, once: the signing key's id (64 hex) */
+	MSG_KEY_ID,              /* signer→supervisor, once: str the signing key's id (64 hex),
+	                            u32 binding algorithm (enum s4778_sig_alg, 0: no binding key),
+	                            str the binding certificate (DER, empty when none); or MSG_FAIL
+	                            when a key cannot be used */
+	MSG_SIGN_BINDING,        /* router→signer: the canonical SignedInfo of an ADatP-4778
+	                            binding (binding_signed_info_ok) */
+	MSG_BINDING_SIGNATURE,   /* signer→router: the base64 SignatureValue */
 };
 
 #define SUBMIT_OVERSIZE 1u   /* the report was over max-bytes and is not in the message */
@@ -99,6 +109,12 @@ struct daemon_ctx {
 	unsigned uid, gid;           /* to run as; only used when started as root */
 	int run_as_other;            /* 1 when privileges must be dropped to uid/gid */
 	char key_id[65];             /* of the signing key, for the auditor's checkpoints */
+	/* The ADatP-4778 binding certificate (public, DER) and its algorithm (enum
+	 * s4778_sig_alg), as the signer read them with its key: the workers put them in the
+	 * bindings they build. NULL and 0 when the configuration names no binding key. */
+	const uint8_t *binding_cert;
+	size_t binding_cert_len;
+	int binding_alg;
 	const struct tls_material *tls; /* the listener's certificates and key; NULL: none */
 	const struct forward_target *forwards; /* one per `forward:` entry */
 	size_t nforwards;

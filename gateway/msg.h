@@ -18,7 +18,7 @@
 #include "sbuf.h"
 #include "sluice_error.h"
 
-#define MSG_VERSION 1
+#define MSG_VERSION 2 /* 2: MSG_SIGN_BINDING, the placeholder in MSG_FILTER_REQUEST */
 #define MSG_HEADER_SIZE 16
 
 struct msg {

@@ -9,7 +9,11 @@
  *
  * One transfer: SUBMIT from intake → transfer id from (source, destination, SHA-256) → flow
  * lookup (none: refused, default deny) → a free worker filters it → the record is signed
- * (signer), appended and fsynced (auditor), delivered (delivery) → SUBMIT_DONE to intake. Only
+ * (signer), appended and fsynced (auditor), delivered (delivery) → SUBMIT_DONE to intake. A
+ * flow with a signed ADatP-4778 binding has one more step between the worker and the record:
+ * the worker built the binding around a placeholder the router chose for this attempt, the
+ * signer signs the worker's SignedInfo (SIGN_BINDING), and the router writes the signature over
+ * the placeholder, so that the record's output_sha256 covers the bound bytes. Only
  * that last message lets intake forget the report, so a crash anywhere before it means the
  * report is submitted again, and the transfer id makes the retry a duplicate everywhere.
  */
@@ -22,6 +26,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "binding_sign.h"
 #include "canonical_json.h"
 #include "config.h"
 #include "daemon.h"
@@ -48,6 +53,9 @@ struct job {
 	size_t flow;
 	int attempts;
 	int worker; /* -1 while queued */
+	/* The SignatureValue placeholder of this attempt's binding (a fresh one each time the
+	 * report is sent to a worker), empty when the flow has no signed binding. */
+	char placeholder[S4778_PLACEHOLDER_LEN + 1];
 };
 
 struct router {
@@ -66,9 +74,11 @@ static void job_free(struct job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* One request, one answer, on a peer that serves one request at a time. */
-static void call(struct router *r, int fd, uint16_t type, const void *body, size_t len,
-                 uint16_t want, struct msg *answer, const char *peer)
+/* One request, one answer, on a peer that serves one request at a time. true: the answer is
+ * of type `want`; false: the peer refused this request (MSG_FAIL, its reason in `answer`'s
+ * body). A peer that cannot be reached, goes away or answers anything else is fatal. */
+static bool request(struct router *r, int fd, uint16_t type, const void *body, size_t len,
+                    uint16_t want, struct msg *answer, const char *peer)
 {
 	struct sluice_error err;
 	uint64_t id = ++r->next_id;
@@ -80,11 +90,21 @@ static void call(struct router *r, int fd, uint16_t type, const void *body, size
 		             got < 0 ? err.message : "");
 	if (answer->id != id)
 		daemon_fatal("router", "the %s answered another request", peer);
-	if (answer->type != want) {
+	if (answer->type == want)
+		return true;
+	if (answer->type != MSG_FAIL)
+		daemon_fatal("router", "the %s answered with message %u", peer, answer->type);
+	return false;
+}
+
+/* A request the peer must not refuse: its refusal is fatal too. */
+static void call(struct router *r, int fd, uint16_t type, const void *body, size_t len,
+                 uint16_t want, struct msg *answer, const char *peer)
+{
+	if (!request(r, fd, type, body, len, want, answer, peer)) {
 		char why[256] = "";
 		size_t n = answer->body.len < sizeof(why) - 1 ? answer->body.len : sizeof(why) - 1;
-		if (answer->type == MSG_FAIL && n > 0)
-			memcpy(why, answer->body.data, n);
+		memcpy(why, answer->body.data, n);
 		daemon_fatal("router", "the %s refused: %s", peer, why);
 	}
 }
@@ -183,6 +203,54 @@ static void finish(struct router *r, struct job *j, struct release_result *res)
 	job_free(j);
 }
 
+/* A release of a flow with a signed binding becomes an error (not released, audited and
+ * quarantined like any internal failure) with this reason. */
+static void binding_failed(struct release_result *res, const char *rule, const char *message)
+{
+	free(res->output);
+	res->output = NULL;
+	res->outlen = 0;
+	res->decision = RELEASE_ERROR;
+	sluice_fail(&res->error, SLUICE_ERR_INTERNAL, rule, "%s", message);
+}
+
+/* The binding step of a released report whose flow has `binding: signed-4778`: the signer signs
+ * the worker's SignedInfo and the signature replaces this attempt's placeholder, exactly once.
+ * The request blocks like the record's SIGN_RECORD after it: the signer serves one request at
+ * a time on this socket and answers in well under a millisecond, and an answer awaited in the
+ * poll loop would race finish()'s own request on the same socket. */
+static void sign_binding(struct router *r, struct job *j, struct release_result *res)
+{
+	struct msg answer;
+	struct sluice_error err;
+	if (res->decision != RELEASE_RELEASED)
+		return;
+	if (j->placeholder[0] == '\0' || res->signed_info == NULL) {
+		binding_failed(res, "binding.missing",
+		               "the filter released without the binding the flow needs");
+		return;
+	}
+	if (!request(r, r->signer, MSG_SIGN_BINDING, res->signed_info, res->signed_info_len,
+	             MSG_BINDING_SIGNATURE, &answer, "signer")) {
+		char why[sizeof(err.message)];
+		snprintf(why, sizeof(why), "the signer refused to sign the binding: %.*s",
+		         (int)(answer.body.len < 512 ? answer.body.len : 512),
+		         (const char *)answer.body.data);
+		msg_free(&answer);
+		binding_failed(res, "binding.sign", why);
+		return;
+	}
+	char *signature_b64 = xstrndup((const char *)answer.body.data, answer.body.len);
+	bool text = strlen(signature_b64) == answer.body.len;
+	msg_free(&answer);
+	if (!text)
+		binding_failed(res, "binding.signature", "the signer's binding signature holds a NUL");
+	else if (binding_fill_placeholder(j->placeholder, signature_b64, &res->output,
+	                                  &res->outlen, &err) != SLUICE_OK)
+		binding_failed(res, err.rule, err.message);
+	free(signature_b64);
+}
+
 /* A decision the router can take without a worker (no flow, oversize). */
 static void finish_without_filter(struct router *r, struct job *j, enum release_decision d,
                                   const char *rule, const char *message)
@@ -206,8 +274,14 @@ static void dispatch(struct router *r)
 				continue;
 			struct sbuf b;
 			sbuf_init(&b, DAEMON_MSG_MAX);
+			/* A placeholder of its own for each attempt: it is not reused once a
+			 * worker has seen it. */
+			if (r->d->policy->flows[j->flow].signed_binding && r->d->binding_cert != NULL)
+				binding_placeholder(j->placeholder);
+			else
+				j->placeholder[0] = '\0';
 			if (sbuf_put_u32(&b, (uint32_t)j->flow) || put_str(&b, j->destination) ||
-			    sbuf_put_string(&b, j->report, j->len) ||
+			    put_str(&b, j->placeholder) || sbuf_put_string(&b, j->report, j->len) ||
 			    msg_send_sbuf(r->worker_fd[w], MSG_FILTER_REQUEST, (uint64_t)k, &b) != 0) {
 				sbuf_free(&b);
 				break; /* the worker is gone; its EOF is handled by the loop */
@@ -324,6 +398,8 @@ static void on_worker(struct router *r, unsigned w)
 		daemon_fatal("router", "worker %u: %s", w, err.message);
 	msg_free(&m);
 	r->worker_job[w] = -1;
+	if (r->d->policy->flows[r->jobs[k].flow].signed_binding)
+		sign_binding(r, &r->jobs[k], &res);
 	finish(r, &r->jobs[k], &res);
 	release_result_free(&res);
 }

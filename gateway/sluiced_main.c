@@ -3,10 +3,11 @@
  *
  * SECURITY: the supervisor reads the configuration and the policy, creates the spool folders
  * and the socketpairs, and forks the processes of gateway/daemon.h, each of which opens what it
- * alone needs (the signer the key, the auditor the log, intake and delivery the spool) before
- * dropping to the configured user and entering its own seccomp sandbox. The supervisor then
- * drops privileges too: it never reads the signing key, never writes the audit log and never
- * parses a report. It binds the TLS listener's socket and reads the listener's certificates and
+ * alone needs (the signer the signing and binding keys, the auditor the log, intake and delivery
+ * the spool) before dropping to the configured user and entering its own seccomp sandbox. The
+ * supervisor then drops privileges too: it never reads the signing or binding key (`-t` aside,
+ * which checks the binding key and exits), never writes the audit log and never parses a
+ * report. The binding certificate the workers need comes from the signer, read with its key. It binds the TLS listener's socket and reads the listener's certificates and
  * key into memory (gateway/tls_context.h) for the TLS process, which never opens a file. It
  * restarts filter workers and the report pipeline (intake, TLS listener, router, workers,
  * delivery) when they die or on SIGHUP; the signer and the auditor are not restartable without
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "binding_sign.h"
 #include "canonical_json.h"
 #include "config.h"
 #include "daemon.h"
@@ -144,14 +146,17 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 		path = policy_file;
 	}
 	rc = policy_load(path, &l->policy, err);
-	/* The daemon's workers cannot yet have the binding signed (the signer process would have
-	 * to hold the binding key): a flow that needs it is refused rather than released unbound. */
-	for (size_t i = 0; rc == SLUICE_OK && i < l->policy->nflows; i++)
+	/* A flow that must leave with a signed ADatP-4778 binding needs the binding key: refused
+	 * here (by -t, at start, on SIGHUP) rather than releasing unbound reports, or quarantining
+	 * every report of the flow, later. */
+	for (size_t i = 0; rc == SLUICE_OK && l->cfg->binding_key == NULL && i < l->policy->nflows;
+	     i++)
 		if (l->policy->flows[i].signed_binding)
-			rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "binding.daemon", path,
+			rc = sluice_fail_at(err, SLUICE_ERR_POLICY, "binding.no-key", path,
 			                    l->policy->flows[i].binding_line, 0,
-			                    "binding: signed-4778 is supported by sluice release, not yet "
-			                    "by sluiced; remove it from the flow or release with the CLI");
+			                    "the flow from %s has binding: signed-4778 and the "
+			                    "configuration %s names no binding key (binding-key, "
+			                    "binding-cert)", l->policy->flows[i].from, l->cfg->path);
 	if (rc != SLUICE_OK && l->policy != NULL) {
 		policy_free(l->policy);
 		l->policy = NULL;
@@ -260,7 +265,7 @@ static int rolled_back(const struct loaded *next, struct sluice_error *err)
 }
 
 /* SIGHUP cannot change what was opened or decided before privileges were dropped: the spool,
- * the audit log, the signing key, the user and the listening address. 1 (with `err`) when the
+ * the audit log, the signing and binding keys, the user and the listening address. 1 (with `err`) when the
  * new configuration changes one of them. */
 static int restart_only_changed(const struct sluiced_config *old, const struct sluiced_config *new,
                                 struct sluice_error *err)
@@ -272,6 +277,10 @@ static int restart_only_changed(const struct sluiced_config *old, const struct s
 		what = "audit-log";
 	else if (!same(old->signing_key, new->signing_key))
 		what = "signing-key";
+	else if (!same(old->binding_key, new->binding_key))
+		what = "binding-key"; /* the signer, which holds it, is not restarted */
+	else if (!same(old->binding_cert, new->binding_cert))
+		what = "binding-cert"; /* read by the signer with its key, at start */
 	else if (!same(old->user, new->user))
 		what = "user";
 	else if (old->checkpoint_interval != new->checkpoint_interval)
@@ -617,6 +626,47 @@ static int open_listener(const struct sluiced_tls *t, struct sluice_error *err)
 	return fd;
 }
 
+/* The signer's first message: the signing key's id (for the auditor's checkpoints) and the
+ * binding certificate and algorithm (for the workers), kept in `ctx` for the daemon's life:
+ * both keys are restart-only. -1 when the signer refused a key (its message printed: the
+ * configuration is invalid, exit 78); fatal when it said nothing sensible. */
+static uint8_t *binding_cert_der;
+
+static int receive_signer_keys(int fd)
+{
+	struct sluice_error err;
+	struct msg m;
+	const uint8_t *key_id, *cert;
+	size_t key_id_len, cert_len;
+	uint32_t alg;
+	if (msg_recv(fd, &m, 64 * 1024 + 256, &err) != 1)
+		daemon_fatal("supervisor", "the signer did not start (see its message above)");
+	if (m.type == MSG_FAIL) {
+		fprintf(stderr, "sluiced: %.*s\n", (int)(m.body.len < 2048 ? m.body.len : 2048),
+		        (const char *)m.body.data);
+		msg_free(&m);
+		return -1;
+	}
+	if (m.type != MSG_KEY_ID || sbuf_get_string_ptr(&m.body, &key_id, &key_id_len, 64) ||
+	    key_id_len != 64 || sbuf_get_u32(&m.body, &alg) ||
+	    sbuf_get_string_ptr(&m.body, &cert, &cert_len, 64 * 1024) ||
+	    sbuf_remaining(&m.body) != 0 ||
+	    (alg != 0 && alg != S4778_ECDSA_SHA256 && alg != S4778_RSA_SHA256) ||
+	    (alg == 0) != (cert_len == 0) || (alg != 0) != (ctx.cfg->binding_key != NULL))
+		daemon_fatal("supervisor", "the signer reported its keys in a malformed message");
+	memcpy(ctx.key_id, key_id, 64);
+	ctx.key_id[64] = '\0';
+	if (alg != 0) {
+		binding_cert_der = xmalloc(cert_len);
+		memcpy(binding_cert_der, cert, cert_len);
+		ctx.binding_cert = binding_cert_der;
+		ctx.binding_cert_len = cert_len;
+		ctx.binding_alg = (int)alg;
+	}
+	msg_free(&m);
+	return 0;
+}
+
 static void make_inboxes(void)
 {
 	struct spool s;
@@ -709,6 +759,20 @@ int main(int argc, char **argv)
 		if (cur.cfg->audit_syslog != NULL)
 			printf("%s: audit records copied to syslog at %s\n", config,
 			       cur.cfg->audit_syslog->target);
+		if (cur.cfg->binding_key != NULL) {
+			/* What the signer will load at start, loaded and checked the same way, then
+			 * wiped: nothing else runs in a test. */
+			struct binding_signer binding;
+			if (binding_signer_load(cur.cfg->binding_key, cur.cfg->binding_cert, &binding,
+			                        &err) != SLUICE_OK) {
+				sluice_error_print("sluiced", &err);
+				return 78;
+			}
+			printf("%s: ADatP-4778 bindings signed %s with %s (certificate %s)\n", config,
+			       binding.alg == S4778_ECDSA_SHA256 ? "ECDSA-SHA256" : "RSA-SHA256",
+			       cur.cfg->binding_key, cur.cfg->binding_cert);
+			binding_signer_free(&binding);
+		}
 		return 0;
 	}
 	if (cur.cfg->tls != NULL && (listen_fd = open_listener(cur.cfg->tls, &err)) < 0) {
@@ -755,12 +819,11 @@ int main(int argc, char **argv)
 	close(sc[1]);
 	close(sa_pair[0]);
 	signer_ctl = sc[0];
-	struct msg m;
-	if (msg_recv(signer_ctl, &m, 64, &err) != 1 || m.type != MSG_KEY_ID || m.body.len != 64)
-		daemon_fatal("supervisor", "the signer did not start (see its message above)");
-	memcpy(ctx.key_id, m.body.data, 64);
-	ctx.key_id[64] = '\0';
-	msg_free(&m);
+	if (receive_signer_keys(signer_ctl) != 0) {
+		int status;
+		reap(pids[P_SIGNER], &status);
+		return 78;
+	}
 	pid = spawn();
 	if (pid == 0) {
 		close(signer_ctl);

@@ -8,7 +8,8 @@
 #     fails it; a binding flow without a key is a setup error (78, audited); a key that is not
 #     ECDSA/RSA, a certificate of another key;
 #   - reports that arrive bound (labels from an ADatP-4778 binding, the gateway's own output again);
-#   - sluiced refuses a policy with a binding flow (not supported there yet);
+#   - sluiced -t refuses a policy with a binding flow when it has no binding key (the daemon's
+#     bindings: test_daemon_binding.sh);
 #   - policy explain on the flow (dry run: no binding, nothing written).
 # Usage: bash tests/cli/test_stanag4774.sh PATH/TO/sluice
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -31,6 +32,14 @@ chmod -R go-w "$W"
 check "the bound policy has the binding" grep -q 'binding: signed-4778' "$W/pol/bound.yaml"
 P=$W/pol/policy.yaml
 PB=$W/pol/bound.yaml
+
+# exit_and CODE COMMAND...: the last exit code was CODE and the command succeeds (one check for
+# both: `check D [ ... ] && grep ...` would leave the grep outside the check).
+exit_and() {
+	[ "$RC" = "$1" ] || return 1
+	shift
+	"$@"
+}
 
 rel() { # rel POLICY TO OUT [ARGS...]
 	local pol=$1 to=$2 out=$3
@@ -63,11 +72,11 @@ check "... no binding on a flow without one" lacks -F 'BindingInformation' "$W/p
 
 # ---- refuse flow, invalid label --------------------------------------------------------------
 rel "$P" bravo-strict bravo.xml "$R"
-check "hq -> bravo-strict (portions: refuse): refused (exit $RC)" [ "$RC" = 1 ] && [ ! -e "$W/bravo.xml" ]
+check "hq -> bravo-strict (portions: refuse): refused (exit $RC)" exit_and 1 [ ! -e "$W/bravo.xml" ]
 check "... rule portion.refuse in the receipt" [ "$(receipt_field "$W/bravo.xml.receipt" .record.reason.rule)" = portion.refuse ]
 sed 's#<slab:GenericValue>BRAVO</slab:GenericValue>#<slab:GenericValue>ZULU</slab:GenericValue>#' "$R" >"$W/zulu.xml"
 rel "$P" alpha zulu-out.xml "$W/zulu.xml"
-check "a label value the SPIF lacks: invalid (exit $RC)" [ "$RC" = 65 ] && grep -q 'stanag4774.unknown-value' "$W/sl.err"
+check "a label value the SPIF lacks: invalid (exit $RC)" exit_and 65 grep -q 'stanag4774.unknown-value' "$W/sl.err"
 
 # ---- the signed binding ------------------------------------------------------------------------
 "$SLUICE" certs init-dev "$W/pki" >/dev/null
@@ -75,7 +84,7 @@ BK=$W/pki/gateway-binding.key
 BC=$W/pki/gateway-binding.pem
 before=$(audit_transfers "$AUDIT")
 rel "$PB" partner nokey.xml "$R"
-check "a binding flow without a binding key: setup error (exit $RC)" [ "$RC" = 78 ] && grep -q 'binding.no-key' "$W/sl.err"
+check "a binding flow without a binding key: setup error (exit $RC)" exit_and 78 grep -q 'binding.no-key' "$W/sl.err"
 check "... nothing released" [ ! -e "$W/nokey.xml" ]
 check "... and audited" [ "$(audit_transfers "$AUDIT")" = $((before + 1)) ]
 rel "$PB" partner bound.xml --binding-key "$BK" --binding-cert "$BC" "$R"
@@ -87,7 +96,7 @@ check "... no placeholder left" [ "$(xmllint --xpath 'string(//*[local-name()="S
 sl verify --pub "$W/gw.pub" --receipt "$W/bound.xml.receipt" "$W/bound.xml"
 check "... the receipt names the bound bytes (exit $RC)" [ "$RC" = 0 ]
 rel "$PB" alpha unbound.xml --binding-key "$BK" --binding-cert "$BC" "$R"
-check "a flow without binding is not bound even with a key (exit $RC)" [ "$RC" = 0 ] && lacks -F BindingInformation "$W/unbound.xml"
+check "a flow without binding is not bound even with a key (exit $RC)" exit_and 0 lacks -F BindingInformation "$W/unbound.xml"
 
 xmlsec_verify() { # xmlsec_verify FILE: a standard XML-DSig tool checks the binding
 	xmlsec1 --verify --id-attr:Id urn:nato:stanag:4778:bindinginformation:1:0:MetadataBinding \
@@ -108,9 +117,9 @@ fi
 
 # Wrong keys: Ed25519 is not in the ADatP-4778.2 profile; a certificate of another key.
 rel "$PB" partner bad1.xml --binding-key "$W/gw.key" --binding-cert "$BC" "$R"
-check "an Ed25519 binding key: refused (exit $RC)" [ "$RC" = 78 ] && grep -q 'binding.key' "$W/sl.err"
+check "an Ed25519 binding key: refused (exit $RC)" exit_and 78 grep -q 'binding.key' "$W/sl.err"
 rel "$PB" partner bad2.xml --binding-key "$BK" --binding-cert "$W/pki/gateway-server.pem" "$R"
-check "a certificate of another key: refused (exit $RC)" [ "$RC" = 78 ] && grep -q 'binding.cert' "$W/sl.err"
+check "a certificate of another key: refused (exit $RC)" exit_and 78 grep -q 'binding.cert' "$W/sl.err"
 rel "$PB" partner bad3.xml --binding-key "$BK" "$R"
 check "--binding-key without --binding-cert: usage (exit $RC)" [ "$RC" = 64 ]
 # A report that arrives bound (here: one this gateway released) is read with its binding, which
@@ -123,18 +132,19 @@ if command -v xmlsec1 >/dev/null 2>&1; then
 fi
 # A label bound to a portion by "#id" (tests/fixtures/stanag4774/release/report-bound.xml).
 rel "$P" alpha from-bound.xml "$FX/report-bound.xml"
-check "a label bound by DataReference URI=\"#note-1\" is read (exit $RC)" [ "$RC" = 0 ] && grep -q 'Road closed until Friday' "$W/from-bound.xml"
+check "a label bound by DataReference URI=\"#note-1\" is read (exit $RC)" exit_and 0 grep -q 'Road closed until Friday' "$W/from-bound.xml"
 check "... embedded in its element on release" [ "$(xmllint --xpath 'count(//*[local-name()="Note"]/*[local-name()="originatorConfidentialityLabel"])' "$W/from-bound.xml")" = 1 ]
 sed 's#<mb:DataReference URI="\#note-1"/>#<mb:DataReference URI="\#note-2"/>#' "$FX/report-bound.xml" >"$W/dangling.xml"
 rel "$P" alpha dangling-out.xml "$W/dangling.xml"
-check "a binding naming no element: invalid (exit $RC)" [ "$RC" = 65 ] && grep -q 'stanag4774.binding-reference' "$W/sl.err"
+check "a binding naming no element: invalid (exit $RC)" exit_and 65 grep -q 'stanag4774.binding-reference' "$W/sl.err"
 
 # ---- dry run and the daemon ----------------------------------------------------------------
 sl policy explain --policy "$PB" --from hq --to partner "$R"
-check "policy explain on the binding flow (dry run, no key needed): exit $RC" [ "$RC" = 0 ] && grep -q 'OTHER SEALED' "$W/sl.out"
+check "policy explain on the binding flow (dry run, no key needed): exit $RC" exit_and 0 grep -q 'OTHER SEALED' "$W/sl.out"
 SLUICED=$(dirname "$SLUICE")/sluiced
 if [ -x "$SLUICED" ]; then
 	cat >"$W/sluiced.yaml" <<EOF
+sluiced: 1
 policy: $PB
 signing-key: $W/gw.key
 audit-log: $W/d-audit.log
@@ -142,7 +152,8 @@ spool: $W/spool
 EOF
 	"$SLUICED" -t -c "$W/sluiced.yaml" >"$W/d.out" 2>&1
 	rc=$?
-	check "sluiced -t refuses a policy with a binding flow (exit $rc)" [ "$rc" = 78 ] && grep -q 'binding.daemon' "$W/d.out"
+	check "sluiced -t refuses a binding flow without binding-key (exit $rc)" \
+		bash -c "[ $rc = 78 ] && grep -qF '[binding.no-key]' '$W/d.out'"
 fi
 
 sl audit verify --pub "$W/gw.pub" "$AUDIT"

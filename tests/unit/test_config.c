@@ -267,6 +267,25 @@ static void test_buffer_base_dir(void **state)
 	sluiced_config_free(c);
 }
 
+/* The ADatP-4778 binding key and certificate: paths, resolved like the others, in either
+ * order; absent from a configuration that does not name them. */
+static void test_binding_key_and_cert(void **state)
+{
+	(void)state;
+	struct sluiced_config *c =
+		load_text_ok(HEAD "binding-cert: pki/gateway-binding.pem\n"
+		             "binding-key: /etc/sluice/binding.key\n", "/srv/gw");
+	assert_string_equal(c->binding_key, "/etc/sluice/binding.key");
+	assert_string_equal(c->binding_cert, "/srv/gw/pki/gateway-binding.pem");
+	assert_int_equal(c->binding_line, 6);
+	sluiced_config_free(c);
+	c = load_text_ok(HEAD, "/srv/gw");
+	assert_null(c->binding_key);
+	assert_null(c->binding_cert);
+	assert_int_equal(c->binding_line, 0);
+	sluiced_config_free(c);
+}
+
 /* Every accepted form of the listen address. */
 static void test_listen_forms(void **state)
 {
@@ -516,8 +535,19 @@ static struct fail_case fail_cases[] = {
 	/* config.unknown-key */
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
-	  "audit-log, spool, user, workers, checkpoint-interval, checkpoint-seconds, "
+	  "binding-key, binding-cert, audit-log, spool, user, workers, checkpoint-interval, checkpoint-seconds, "
 	  "policy-admins, policy-signatures, tls, forward, audit-syslog)" },
+	/* the binding key and its certificate: both or neither, paths */
+	{ "binding_key_alone", HEAD "binding-key: b.key\n", 0, "config.binding", 6, 1,
+	  "'binding-key' and 'binding-cert' go together" },
+	{ "binding_cert_alone", HEAD "workers: 1\nbinding-cert: b.pem\n", 0, "config.binding", 7,
+	  1, "'binding-key' and 'binding-cert' go together" },
+	{ "binding_key_empty", HEAD "binding-key:\nbinding-cert: b.pem\n", 0, "config.type", 6,
+	  13, NULL },
+	{ "binding_cert_list", HEAD "binding-key: b.key\nbinding-cert: [b.pem]\n", 0,
+	  "config.type", 7, 15, NULL },
+	{ "binding_key_twice", HEAD "binding-key: a\nbinding-cert: c\nbinding-key: b\n", 0,
+	  "config.duplicate-key", 8, 1, "binding-key" },
 	/* the two-person rule: both keys or neither, 1..32 signatures */
 	{ "policy_admins_alone", HEAD "policy-admins: admins\n", 0, "config.policy-admins", 6, 1,
 	  "'policy-admins' and 'policy-signatures' go together" },
@@ -765,6 +795,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_several_clients_and_forwards),
 	cmocka_unit_test(test_relative_config_path),
 	cmocka_unit_test(test_buffer_base_dir),
+	cmocka_unit_test(test_binding_key_and_cert),
 	cmocka_unit_test(test_listen_forms),
 	cmocka_unit_test(test_url_forms),
 	cmocka_unit_test(test_audit_syslog_forms),
