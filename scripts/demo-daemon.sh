@@ -18,7 +18,8 @@ cell=$root/examples/fusion-cell
 rm -rf "$D"
 mkdir -p "$D/state" "$D/spool"
 chmod 755 "$D"
-"$SLUICE" certs init-dev "$D/pki" intel police customs military partner-fra >/dev/null
+"$SLUICE" certs init-dev "$D/pki" intel police customs military partner-fra alliance-desk \
+	partner-nordland natcert police-cyber >/dev/null
 user_line=""
 if [ "$(id -u)" = 0 ]; then
 	# as root, the daemon needs an unprivileged user to become: `nobody` for the demo
