@@ -272,10 +272,11 @@ static void note_checkpoint(struct audit_report *r, const struct audit_line *lin
 	cp->records = nonnegative(json_object_get(j, "records"));
 	snprintf(cp->time, sizeof(cp->time), "%s", str_member(j, "time"));
 	snprintf(cp->key_id, sizeof(cp->key_id), "%s", str_member(j, "key_id"));
-	const json_t *size = json_object_get(j, "tree_size"), *root = json_object_get(j, "root");
-	if (json_is_integer(size) && json_is_string(root)) {
+	/* A signed tree head (audit/README.md): its size is the checkpoint's "records". */
+	const json_t *root = json_object_get(j, "root");
+	if (json_is_string(root)) {
 		cp->has_tree_head = true;
-		cp->tree_size = (long long)json_integer_value(size);
+		cp->tree_size = (long long)cp->records;
 		snprintf(cp->root, sizeof(cp->root), "%s", json_string_value(root));
 	}
 	r->has_last_good = true;

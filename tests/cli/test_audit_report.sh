@@ -20,6 +20,7 @@ state() { grep -o 'data-state="[a-z-]*"' "$1" | cut -d'"' -f2; }
 P=$W/report.html
 expect 0 "report --pub on the intact demo log" audit report --html "$P" --pub "$W/gw.pub" "$L"
 check "... says it is verified" [ "$(state "$P")" = verified ]
+check "... up to a signed tree head: its size and Merkle root" grep -qE "tree size [0-9]+, root <code>[0-9a-f]{64}</code>" "$P"
 check "... names the last checkpoint, covering all $n records" [ "$(cell covered "$P")" = "$n" ]
 check "... counts every record ($(cell records-total "$P") of $n)" [ "$(cell records-total "$P")" = "$n" ]
 for d in released refused invalid error; do
