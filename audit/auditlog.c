@@ -682,16 +682,8 @@ static enum sluice_rc open_log(struct auditlog *log, const char *path, struct sl
 		goto out;
 	}
 	log->size = st.st_size;
-	if (log->size == 0) {
-		/* A new file: make its name durable. */
-		char *dir = path_dirname(path);
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		free(dir);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
+	if (log->size == 0)
+		path_fsync_parent(path); /* a new file: make its name durable */
 	rc = cut_torn_line(log, err);
 	if (rc != SLUICE_OK)
 		goto out;
