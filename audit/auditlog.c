@@ -531,6 +531,13 @@ out:
 	return rc;
 }
 
+static void auditlog_free(struct auditlog *log);
+
+void auditlog_abandon(struct auditlog *log)
+{
+	auditlog_free(log);
+}
+
 static void auditlog_free(struct auditlog *log)
 {
 	if (log == NULL)

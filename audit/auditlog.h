@@ -132,6 +132,10 @@ uint64_t auditlog_unsigned_records(const struct auditlog *log);
 enum sluice_rc auditlog_checkpoint(struct auditlog *log, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 
+/* Unlocks, closes and frees without a final checkpoint, leaving the file as a writer that
+ * crashed would (tests, and a writer that must stop without signing). `log` may be NULL. */
+void auditlog_abandon(struct auditlog *log);
+
 /* Writes a final checkpoint (unless the log already ends with one), fsyncs, unlocks and
  * frees, even when writing the checkpoint fails. `log` may be NULL. */
 enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
