@@ -19,6 +19,8 @@
 # Usage: bash tests/cli/test_hostile.sh PATH/TO/sluice
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=trace.sh
+. "$CLI_DIR/trace.sh"
 
 require_tools openssl jq timeout /usr/bin/time
 
@@ -42,65 +44,7 @@ MAX_SEEN_RSS_KB=0
 SANDBOX_KILLS=0
 TRACED=0
 
-# ---- Tracing: strace where ptrace is allowed (some containers forbid it) ------------------------
-# --seccomp-bpf stops only at the traced calls (a third cheaper). A call the filter child's own
-# seccomp kills then never reaches strace, only its "killed by SIGSYS" does, which is counted; a
-# call that succeeded in the sandbox is traced either way.
-TRACE=0
-STRACE=(strace -f)
-if command -v strace >/dev/null 2>&1 && strace -f -o /dev/null true 2>/dev/null; then
-	TRACE=1
-	strace -f --seccomp-bpf -o /dev/null true 2>/dev/null && STRACE+=(--seccomp-bpf)
-	ok "strace can trace here (${STRACE[*]}): every run below is traced"
-else
-	ok "skipped: strace is missing or may not trace here; no-open and no-connect rest on the sandbox alone (a killed filter is 'invalid', never a crash)"
-fi
-# What the parent `sluice` may open: the dynamic loader's files and libraries, system
-# configuration read by OpenSSL and libc, /proc and /sys (sanitizer runtimes), and whatever sits
-# in this test's folder (policy, XSD, key, audit log, outputs). The report itself is added per run.
-ALLOWED_PATHS='^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(32|64|x32)?/.*|/dev/(u?random|null)|/etc/localtime|/usr/share/zoneinfo/.*|/(usr/lib|etc)/ssl/openssl\.cnf|/proc/.*|/sys/.*|\.)$'
-
-# trace_verdict TRACE_FILE REPORT: prints one line per problem and, last, "kills N": the
-# attempts the sandbox killed. A pid is "sandboxed" from its successful
-# seccomp(SECCOMP_SET_MODE_FILTER) on.
-trace_verdict() {
-	awk -v allowed="$ALLOWED_PATHS" -v w="$W/" -v report="$2" '
-	NR == 1 { first = 1 }
-	{ pid = $1; line = $0; sub(/^[0-9]+ +/, "", line) }
-	line ~ /^seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ && line ~ /= 0$/ { sandboxed[pid] = 1; next }
-	line ~ /^\+\+\+ killed by SIGSYS/ { kills++; delete attempt[pid]; next }
-	{
-		call = line; sub(/\(.*/, "", call)
-		if (call ~ /^(socket|connect)$/) { print "network: " line; next }
-		if (call ~ /^execve/) { if (!first) print "exec: " line; first = 0; next }
-		if (call !~ /^(open|openat|openat2|creat)$/) next
-		if (pid in sandboxed) { attempt[pid] = line; next }
-		if (match(line, /"[^"]*"/) == 0) { print "open of an unreadable path: " line; next }
-		path = substr(line, RSTART + 1, RLENGTH - 2)
-		if (path !~ allowed && index(path "/", w) != 1 && path != report)
-			print "the parent opened " path
-	}
-	END {
-		for (p in attempt) print "the sandboxed filter opened something and lived: " attempt[p]
-		printf "kills %d", kills
-	}' "$1"
-}
-
-# The trace check must be able to fail: three made-up traces it has to flag, one it must pass.
-trace_self_test() {
-	local t=$W/selftest.trace verdict
-	local seccomp_ok='seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=35, filter=0x5555}) = 0'
-	printf '100 execve("/x/sluice", ["sluice"], 0x7ffc /* 1 var */) = 0\n101 %s\n101 openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3\n' "$seccomp_ok" >"$t"
-	verdict=$(trace_verdict "$t" /r.xml)
-	check "trace check flags an open that succeeded inside the sandbox" grep -q 'opened something and lived' <<<"$verdict"
-	printf '100 execve("/x/sluice", ["sluice"], 0x7ffc /* 1 var */) = 0\n100 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = 3\n100 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n' >"$t"
-	verdict=$(trace_verdict "$t" /r.xml)
-	check "trace check flags the parent opening a file it was not given" grep -q 'parent opened /etc/shadow' <<<"$verdict"
-	check "trace check flags a socket" grep -q '^network: socket' <<<"$verdict"
-	printf '100 execve("/x/sluice", ["sluice"], 0x7ffc /* 1 var */) = 0\n100 openat(AT_FDCWD, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC) = 3\n100 openat(AT_FDCWD, "/r.xml", O_RDONLY) = 3\n101 %s\n101 openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = ?\n101 +++ killed by SIGSYS +++\n' "$seccomp_ok" >"$t"
-	verdict=$(trace_verdict "$t" /r.xml)
-	check "trace check passes libraries and the report, and counts a killed attempt as a kill" [ "$verdict" = "kills 1" ]
-}
+trace_setup
 
 # centis VAR SECONDS: sets VAR to GNU time's "%e" (like 0.12 or 12.34) in hundredths, for
 # integer comparison without a subshell per run.
@@ -116,8 +60,7 @@ release_measured() {
 	local tf=$W/time.txt st=$W/strace.txt
 	local -a tracer=()
 	rm -f "$tf" "$st"
-	[ "$TRACE" = 1 ] && tracer=("${STRACE[@]}" -s 4096 -o "$st"
-		-e trace=open,openat,openat2,creat,connect,socket,execve,execveat,seccomp)
+	[ "$TRACE" = 1 ] && tracer=("${TRACE_COMMAND[@]}" -o "$st")
 	RC=0
 	timeout -k 5 60 /usr/bin/time -f '%e %M' -o "$tf" "${tracer[@]}" \
 		"$SLUICE" release --policy "$3" --from a --to b --key "$KEY" --audit "$AUDIT" \
@@ -145,7 +88,7 @@ release_measured() {
 	if [ "$TRACE" = 1 ]; then
 		TRACED=$((TRACED + 1))
 		local verdict
-		verdict=$(trace_verdict "$st" "$1")
+		verdict=$(trace_verdict "$st" "$W" "$1")
 		KILLS=${verdict##*kills }
 		TRACE_PROBLEMS=${verdict%kills *}
 		TRACE_PROBLEMS=${TRACE_PROBLEMS//$'\n'/; }
