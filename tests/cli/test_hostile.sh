@@ -26,8 +26,6 @@ require_tools openssl jq timeout /usr/bin/time
 
 HOSTILE=$SLUICE_FIXTURES/hostile
 EXPECTED=$HOSTILE/expected.tsv
-MAX_SECONDS=3
-MAX_RSS_KB=204800
 
 mkdir -p "$W/keys" "$W/out" "$W/gen" "$W/schema"
 make_keys "$W/keys" gw || { not_ok "openssl generates an Ed25519 key"; finish; }
@@ -39,43 +37,18 @@ cp "$HOSTILE/schema/policy.yaml" "$SLUICE_FIXTURES/ism/schemas/report.xsd" \
 	"$SLUICE_FIXTURES/ism/schemas/portion.xsd" "$W/schema/"
 chmod 0644 "$W/policy.yaml" "$W/schema/"*
 RUNS=0
-MAX_SEEN_SECONDS=0
-MAX_SEEN_RSS_KB=0
 SANDBOX_KILLS=0
 TRACED=0
 
 trace_setup
 
-# centis VAR SECONDS: sets VAR to GNU time's "%e" (like 0.12 or 12.34) in hundredths, for
-# integer comparison without a subshell per run.
-centis() {
-	local int=${2%.*} frac=${2#*.}
-	[ "$frac" = "$2" ] && frac=0
-	printf -v "$1" '%d' $((10#$int * 100 + 10#${frac:0:2}))
-}
-
 # release_measured FILE OUT POLICY: one release, timed and traced; sets RC, ELAPSED, RSS_KB,
 # DECISION, RULE, TRACE_PROBLEMS and KILLS.
 release_measured() {
-	local tf=$W/time.txt st=$W/strace.txt
-	local -a tracer=()
-	rm -f "$tf" "$st"
-	[ "$TRACE" = 1 ] && tracer=("${TRACE_COMMAND[@]}" -o "$st")
-	RC=0
-	timeout -k 5 60 /usr/bin/time -f '%e %M' -o "$tf" "${tracer[@]}" \
-		"$SLUICE" release --policy "$3" --from a --to b --key "$KEY" --audit "$AUDIT" \
-		-o "$2" "$1" >/dev/null 2>"$W/err.txt" || RC=$?
+	local st=$W/strace.txt
+	measured_run "$st" release --policy "$3" --from a --to b --key "$KEY" --audit "$AUDIT" \
+		-o "$2" "$1"
 	RUNS=$((RUNS + 1))
-	ELAPSED=999
-	RSS_KB=999999999
-	if [ -s "$tf" ]; then
-		# GNU time prefixes "Command exited with non-zero status N": the figures are last.
-		read -r ELAPSED RSS_KB < <(tail -n 1 "$tf") || true
-	fi
-	centis ELAPSED_CENTIS "$ELAPSED"
-	centis MAX_SEEN_CENTIS "$MAX_SEEN_SECONDS"
-	[ "$ELAPSED_CENTIS" -gt "$MAX_SEEN_CENTIS" ] && MAX_SEEN_SECONDS=$ELAPSED
-	[ "$RSS_KB" -gt "$MAX_SEEN_RSS_KB" ] 2>/dev/null && [ "$RSS_KB" -lt 999999999 ] && MAX_SEEN_RSS_KB=$RSS_KB
 	# The receipt is canonical JSON (sorted keys, no spaces): read with bash, not one jq per run.
 	local receipt=""
 	[ -f "$2.receipt" ] && receipt=$(<"$2.receipt")
@@ -111,9 +84,7 @@ expect_outcome() {
 		[ "$DECISION" = invalid ] || problems+=" receipt decision '$DECISION' (want invalid)"
 		[ "$want" = invalid ] || [ "$RULE" = "$want" ] || problems+=" rule $RULE (want $want)"
 	fi
-	[ "$ELAPSED_CENTIS" -lt $((MAX_SECONDS * 100)) ] ||
-		problems+=" took ${ELAPSED}s (limit ${MAX_SECONDS}s)"
-	[ "$RSS_KB" -lt "$MAX_RSS_KB" ] 2>/dev/null || problems+=" max RSS ${RSS_KB} KB (limit ${MAX_RSS_KB} KB)"
+	problems+=$(over_limits)
 	[ -z "$TRACE_PROBLEMS" ] || problems+=" trace: $TRACE_PROBLEMS"
 	local traced=""
 	[ "$TRACE" = 1 ] && traced=", no open/connect"
@@ -196,6 +167,6 @@ records=$(audit_transfers "$AUDIT")
 check "audit log has one transfer record per run ($records records, $RUNS runs)" [ "$records" = "$RUNS" ]
 check "audit log holds digests and decisions, never report content" \
 	lacks -E "root:x:0:0|Looks TOP SECRET|Summary\." "$AUDIT"
-ok "figures: $RUNS runs ($PROJECT_FILES project files, $PROJECT_HOSTILE of them hostile), slowest ${MAX_SEEN_SECONDS}s, largest max RSS ${MAX_SEEN_RSS_KB} KB, $TRACED traced, $SANDBOX_KILLS attempts killed by the sandbox"
+ok "figures: $RUNS runs ($PROJECT_FILES project files, $PROJECT_HOSTILE of them hostile), slowest ${SLOWEST}s, largest max RSS ${LARGEST_RSS_KB} KB, $TRACED traced, $SANDBOX_KILLS attempts killed by the sandbox"
 
 finish

@@ -17,8 +17,6 @@
 
 require_tools openssl timeout /usr/bin/time
 
-MAX_SECONDS=3
-MAX_RSS_KB=204800
 P=$W/policies
 make_keys "$W" gw || { not_ok "openssl generates an Ed25519 key"; finish; }
 "$SLUICE_FIXTURES/hostile-policy/make-policies.sh" "$P" || not_ok "make-policies.sh writes the policies"
@@ -31,27 +29,6 @@ EOF
 trace_setup
 trace_self_test
 
-SLOWEST=0
-LARGEST=0
-# run_measured TRACE_FILE ARGS...: sluice ARGS under timeout, GNU time and strace; sets RC,
-# ELAPSED, RSS_KB; stderr in $W/err.txt.
-run_measured() {
-	local st=$1 tf=$W/time.txt
-	shift
-	local -a tracer=()
-	rm -f "$tf" "$st"
-	[ "$TRACE" = 1 ] && tracer=("${TRACE_COMMAND[@]}" -o "$st")
-	RC=0
-	timeout -k 5 60 /usr/bin/time -f '%e %M' -o "$tf" "${tracer[@]}" "$SLUICE" "$@" \
-		>/dev/null 2>"$W/err.txt" || RC=$?
-	ELAPSED=999
-	RSS_KB=999999999
-	[ -s "$tf" ] && read -r ELAPSED RSS_KB < <(tail -n 1 "$tf")
-	awk -v e="$ELAPSED" -v m="$SLOWEST" 'BEGIN { exit !(e + 0 > m + 0) }' && SLOWEST=$ELAPSED
-	[ "$RSS_KB" -gt "$LARGEST" ] 2>/dev/null && [ "$RSS_KB" -lt 999999999 ] && LARGEST=$RSS_KB
-	return 0
-}
-
 # refused_as LABEL FILE RULE WHERE: the last run's contract.
 refused_as() {
 	local label=$1 file=$2 rule=$3 where=$4 problems="" place verdict
@@ -63,9 +40,7 @@ refused_as() {
 	[ "$RC" = 78 ] || problems+=" exit $RC (want 78)"
 	grep -qF "[$rule]" "$W/err.txt" || problems+=" no [$rule] on stderr"
 	grep -qF -- "$place" "$W/err.txt" || problems+=" stderr does not name '$place'"
-	awk -v e="$ELAPSED" -v m="$MAX_SECONDS" 'BEGIN { exit !(e + 0 < m + 0) }' ||
-		problems+=" took ${ELAPSED}s (limit ${MAX_SECONDS}s)"
-	[ "$RSS_KB" -lt "$MAX_RSS_KB" ] 2>/dev/null || problems+=" max RSS ${RSS_KB} KB (limit ${MAX_RSS_KB} KB)"
+	problems+=$(over_limits)
 	if [ "$TRACE" = 1 ]; then
 		# The policy may name /dev/zero; it may not make anyone open /etc/passwd.
 		verdict=$(trace_verdict "$W/trace.txt" "$W" /dev/zero)
@@ -80,19 +55,19 @@ refused_as() {
 	fi
 }
 
-run_measured "$W/trace.txt" policy check "$P/control-valid.yaml"
+measured_run "$W/trace.txt" policy check "$P/control-valid.yaml"
 check "the control policy the cases derive from is valid (exit $RC)" [ "$RC" = 0 ]
 n=0
 while IFS=$'\t' read -r name rule where; do
 	n=$((n + 1))
 	file=$P/$name
-	run_measured "$W/trace.txt" policy check "$file"
+	measured_run "$W/trace.txt" policy check "$file"
 	refused_as "policy check $name" "$file" "$rule" "$where"
-	run_measured "$W/trace.txt" release --policy "$file" --from a --to b --key "$W/gw.key" \
+	measured_run "$W/trace.txt" release --policy "$file" --from a --to b --key "$W/gw.key" \
 		--audit "$W/audit.log" -o "$W/out-$name.xml" "$W/report.xml"
 	refused_as "release --policy $name" "$file" "$rule" "$where"
 	check "release --policy $name: nothing released" absent "$W/out-$name.xml"
 done <"$P/expected.tsv"
 check "at least 40 hostile policies ($n)" [ "$n" -ge 40 ]
-ok "figures: $n hostile policies, each checked and released against; slowest ${SLOWEST}s, largest max RSS ${LARGEST} KB"
+ok "figures: $n hostile policies, each checked and released against; slowest ${SLOWEST}s, largest max RSS ${LARGEST_RSS_KB} KB"
 finish

@@ -1,8 +1,9 @@
-# What a `sluice` run opens and connects to, from `strace -f` (sourced by test_hostile.sh and
-# test_hostile_policy.sh after lib.sh; not a test). Issue 7: a hostile input must make no process
-# open a file it names or reach the network, and the filter child may open nothing at all once
-# its seccomp filter is loaded.
-# shellcheck shell=bash disable=SC2034 # TRACE and TRACE_COMMAND are read by the tests
+# What a `sluice` run costs, opens and connects to, from GNU time and `strace -f` (sourced by
+# test_hostile.sh and test_hostile_policy.sh after lib.sh; not a test). Issue 7: a hostile input
+# must make no process open a file it names or reach the network, the filter child may open
+# nothing at all once its seccomp filter is loaded, and each run stays under 3 s and 200 MB of
+# maximum RSS: limits of a test, loose enough not to flake on a loaded machine, not benchmarks.
+# shellcheck shell=bash disable=SC2034 # TRACE, ELAPSED, RSS_KB... are read by the tests
 
 # trace_setup: TRACE=1 and TRACE_COMMAND (strace and its options, before -o FILE) where strace
 # may trace here (some containers forbid ptrace), else TRACE=0; prints one ok line saying which.
@@ -74,4 +75,49 @@ trace_self_test() {
 		"$exec_line" "$seccomp_ok" >"$t"
 	verdict=$(trace_verdict "$t" "$W" /r.xml)
 	check "trace check passes libraries and the report, and counts a killed attempt as a kill" [ "$verdict" = "kills 1" ]
+}
+
+MAX_SECONDS=3
+MAX_RSS_KB=204800
+SLOWEST=0
+LARGEST_RSS_KB=0
+
+# centis VAR SECONDS: sets VAR to GNU time's "%e" (like 0.12 or 12.34) in hundredths, for
+# integer comparison without a subshell per run.
+centis() {
+	local int=${2%.*} frac=${2#*.}
+	[ "$frac" = "$2" ] && frac=0
+	printf -v "$1" '%d' $((10#$int * 100 + 10#${frac:0:2}))
+}
+
+# measured_run TRACE_FILE ARGS...: `sluice ARGS` under timeout, GNU time and (when TRACE=1)
+# strace writing TRACE_FILE; stdout discarded, stderr in $W/err.txt. Sets RC, ELAPSED, RSS_KB
+# and ELAPSED_CENTIS, and keeps SLOWEST and LARGEST_RSS_KB. The figures cover strace and sluice
+# together: an upper bound.
+measured_run() {
+	local st=$1 tf=$W/time.txt slowest
+	shift
+	local -a tracer=()
+	rm -f "$tf" "$st"
+	[ "$TRACE" = 1 ] && tracer=("${TRACE_COMMAND[@]}" -o "$st")
+	RC=0
+	timeout -k 5 60 /usr/bin/time -f '%e %M' -o "$tf" "${tracer[@]}" "$SLUICE" "$@" \
+		>/dev/null 2>"$W/err.txt" || RC=$?
+	ELAPSED=999
+	RSS_KB=999999999
+	# GNU time prefixes "Command exited with non-zero status N": the figures are last.
+	[ -s "$tf" ] && { read -r ELAPSED RSS_KB < <(tail -n 1 "$tf") || true; }
+	centis ELAPSED_CENTIS "$ELAPSED"
+	centis slowest "$SLOWEST"
+	[ "$ELAPSED_CENTIS" -gt "$slowest" ] && SLOWEST=$ELAPSED
+	[ "$RSS_KB" -gt "$LARGEST_RSS_KB" ] 2>/dev/null && [ "$RSS_KB" -lt 999999999 ] && LARGEST_RSS_KB=$RSS_KB
+	return 0
+}
+
+# over_limits: what of the last measured_run broke the test's limits ("" when nothing did).
+over_limits() {
+	local over=""
+	[ "$ELAPSED_CENTIS" -lt $((MAX_SECONDS * 100)) ] || over+=" took ${ELAPSED}s (limit ${MAX_SECONDS}s)"
+	[ "$RSS_KB" -lt "$MAX_RSS_KB" ] 2>/dev/null || over+=" max RSS ${RSS_KB} KB (limit ${MAX_RSS_KB} KB)"
+	printf '%s' "$over"
 }
