@@ -11,7 +11,6 @@ packages=(
   python3                                     # end-to-end tests: PNG check of the report screenshot, a UDP syslog listener
   chromium                                    # end-to-end tests only: the oversight report opened in a real browser (headless)
   strace                                      # end-to-end tests only: proof that hostile inputs make no process open a file or a socket
-  strace                                      # end-to-end tests only: proof that hostile inputs make no process open a file or a socket
 )
 missing=()
 for p in "${packages[@]}"; do
