@@ -195,24 +195,21 @@ static int add_rules(scmp_filter_ctx ctx, const char *const *names)
 	return rc;
 }
 
-static int load_seccomp(const char *const *extra, char *why, size_t whylen)
-{
 #ifdef SLUICE_SECCOMP_TRAP
-	uint32_t deny = SCMP_ACT_TRAP;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigsys;
-	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSYS, &sa, NULL) != 0)
-		return fail(why, whylen, "sigaction(SIGSYS)");
+#define SANDBOX_DENY SCMP_ACT_TRAP
 #else
-	uint32_t deny = SCMP_ACT_KILL_PROCESS;
+#define SANDBOX_DENY SCMP_ACT_KILL_PROCESS
 #endif
-	scmp_filter_ctx ctx = seccomp_init(deny);
+
+/* The one place a filter is built, so that what is loaded and what is exported for review
+ * (sandbox_*_export_pfc) cannot differ. NULL when libseccomp refuses a rule. */
+static scmp_filter_ctx build_filter(const char *const *extra, int *rc_out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SANDBOX_DENY);
 	int rc = 0;
 	if (ctx == NULL) {
-		snprintf(why, whylen, "sandbox: seccomp_init failed");
-		return -1;
+		*rc_out = -ENOMEM;
+		return NULL;
 	}
 	rc = add_rules(ctx, sandbox_allowed_syscalls);
 	if (rc == 0)
@@ -221,14 +218,56 @@ static int load_seccomp(const char *const *extra, char *why, size_t whylen)
 	if (rc == 0)
 		rc = add_rules(ctx, sanitizer_syscalls);
 #endif
-	if (rc == 0)
+	*rc_out = rc;
+	if (rc != 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int load_seccomp(const char *const *extra, char *why, size_t whylen)
+{
+#ifdef SLUICE_SECCOMP_TRAP
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		return fail(why, whylen, "sigaction(SIGSYS)");
+#endif
+	int rc = 0;
+	scmp_filter_ctx ctx = build_filter(extra, &rc);
+	if (ctx != NULL) {
 		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
+		seccomp_release(ctx);
+	}
 	if (rc != 0) {
 		snprintf(why, whylen, "sandbox: seccomp: %s", strerror(-rc));
 		return -1;
 	}
 	return 0;
+}
+
+static int export_pfc(const char *const *extra, int fd)
+{
+	int rc = 0;
+	scmp_filter_ctx ctx = build_filter(extra, &rc);
+	if (ctx == NULL)
+		return rc;
+	rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return rc;
+}
+
+int sandbox_filter_export_pfc(int fd)
+{
+	return export_pfc(NULL, fd);
+}
+
+int sandbox_profile_export_pfc(enum sandbox_profile profile, int fd)
+{
+	return export_pfc(sandbox_profile_syscalls(profile), fd);
 }
 
 /* The common order of both entries; `cpu` 0 means no RLIMIT_CPU, `nofile` is the descriptor

@@ -51,4 +51,12 @@ int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, siz
 /* The extra syscalls of a profile, NULL-terminated, for docs and tests. */
 const char *const *sandbox_profile_syscalls(enum sandbox_profile profile);
 
+/* Write the seccomp filter that sandbox_enter (the report filter) or sandbox_enter_profile
+ * would load, as libseccomp's pseudo filter code (text), to `fd`; the filter is built by the
+ * same code that loads it. tests/fixtures/seccomp/ keeps reviewed golden copies. Return 0 or a
+ * negative errno. */
+int sandbox_filter_export_pfc(int fd) __attribute__((warn_unused_result));
+int sandbox_profile_export_pfc(enum sandbox_profile profile, int fd)
+	__attribute__((warn_unused_result));
+
 #endif

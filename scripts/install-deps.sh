@@ -13,6 +13,7 @@ packages=(
   python3                                     # end-to-end tests: PNG check of the report screenshot, a UDP syslog listener
   chromium                                    # end-to-end tests only: the oversight report opened in a real browser (headless)
   sqlite3                                     # test_audit_index.sh damages index files on purpose
+  strace                                      # end-to-end tests only: proof that hostile inputs make no process open a file or a socket
 )
 missing=()
 for p in "${packages[@]}"; do

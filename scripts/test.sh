@@ -13,6 +13,8 @@ echo "== build (hardened, -Werror)"
 scripts/build.sh build
 echo "== tests"
 (cd build && ctest --output-on-failure -j2) || status=1
+echo "== binary hardening and file modes (scripts/check-hardening.sh)"
+scripts/check-hardening.sh build/sluice build/sluiced || status=1
 
 echo "== build (ASan + UBSan, -Werror)"
 scripts/build.sh build-asan -DSLUICE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug

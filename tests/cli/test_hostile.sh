@@ -1,179 +1,164 @@
 #!/usr/bin/env bash
-# End-to-end: hostile and invalid reports (SPEC section 3). Every file of
-# tests/fixtures/hostile/*.xml, the generated inputs too big to commit, and (when present) the
-# public corpus ../shared/corpus/xml-attacks must be refused with exit 65:
-#   - within 3 s and with a maximum RSS under 200 MB (GNU time, %e and %M),
-#   - with no released report written (the -o target stays absent),
-#   - with a signed receipt all the same, decision "invalid",
-# and afterwards the audit log verifies and holds one transfer record per run.
+# End-to-end: hostile and invalid reports (SPEC section 3; issue 7, item 2). Every
+# project-written input of tests/fixtures/hostile (the committed files, schema/, probes/ and the
+# big ones make-large.sh writes at test time) and every file of the public corpus
+# ../shared/corpus/xml-attacks (when present) goes through `sluice release`, and for each:
+#   - the exit code and the rule are those tests/fixtures/hostile/expected.tsv names (65 and a
+#     rule for the hostile ones; 0 for the controls at the limits and the recorded probes); every
+#     corpus file is refused with 65 unless corpus-exceptions.tsv says otherwise, and why;
+#   - a refused report writes no released report, and still a signed receipt, decision "invalid";
+#   - no process opens a file the report names, and nothing opens a socket or connects: the run
+#     is traced with strace -f, and after the filter child has loaded its seccomp filter it may
+#     open nothing at all (an attempt the sandbox kills is counted and named, a successful one
+#     fails the check); the parent may open only shared libraries, system configuration and the
+#     files on its command line;
+#   - wall time under 3 s and maximum RSS under 200 MB, measured with GNU time around strace and
+#     sluice together (an upper bound). These are limits of a test, loose enough not to flake on
+#     a loaded machine: not benchmarks.
+# Afterwards the audit log verifies and holds one transfer record per run.
 # Usage: bash tests/cli/test_hostile.sh PATH/TO/sluice
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=trace.sh
+. "$CLI_DIR/trace.sh"
 
-require_tools openssl jq xmllint iconv timeout /usr/bin/time
+require_tools openssl jq timeout /usr/bin/time
 
 HOSTILE=$SLUICE_FIXTURES/hostile
-MAX_SECONDS=3
-MAX_RSS_KB=204800
+EXPECTED=$HOSTILE/expected.tsv
 
-mkdir -p "$W/keys" "$W/out" "$W/gen"
+mkdir -p "$W/keys" "$W/out" "$W/gen" "$W/schema"
 make_keys "$W/keys" gw || { not_ok "openssl generates an Ed25519 key"; finish; }
 KEY=$W/keys/gw.key
 PUB=$W/keys/gw.pub
 AUDIT=$W/audit.log
 cp "$HOSTILE/policy.yaml" "$W/policy.yaml"
-chmod 0644 "$W/policy.yaml"
-POLICY=$W/policy.yaml
+cp "$HOSTILE/schema/policy.yaml" "$SLUICE_FIXTURES/ism/schemas/report.xsd" \
+	"$SLUICE_FIXTURES/ism/schemas/portion.xsd" "$W/schema/"
+chmod 0644 "$W/policy.yaml" "$W/schema/"*
 RUNS=0
+SANDBOX_KILLS=0
+TRACED=0
 
-# release_measured FILE OUT: runs one release under GNU time; sets RC, ELAPSED, RSS_KB.
+trace_setup
+
+# release_measured FILE OUT POLICY: one release, timed and traced; sets RC, ELAPSED, RSS_KB,
+# DECISION, RULE, TRACE_PROBLEMS and KILLS.
 release_measured() {
-	local tf=$W/time.txt
-	rm -f "$tf"
-	RC=0
-	timeout -k 5 60 /usr/bin/time -f '%e %M' -o "$tf" \
-		"$SLUICE" release --policy "$POLICY" --from a --to b --key "$KEY" --audit "$AUDIT" \
-		-o "$2" "$1" >/dev/null 2>"$W/err.txt" || RC=$?
+	local st=$W/strace.txt
+	measured_run "$st" release --policy "$3" --from a --to b --key "$KEY" --audit "$AUDIT" \
+		-o "$2" "$1"
 	RUNS=$((RUNS + 1))
-	ELAPSED=999
-	RSS_KB=999999999
-	if [ -s "$tf" ]; then
-		# GNU time prefixes "Command exited with non-zero status N": the figures are last.
-		read -r ELAPSED RSS_KB < <(tail -n 1 "$tf") || true
+	# The receipt is canonical JSON (sorted keys, no spaces): read with bash, not one jq per run.
+	local receipt=""
+	[ -f "$2.receipt" ] && receipt=$(<"$2.receipt")
+	DECISION="<no receipt>"
+	RULE=-
+	[[ $receipt =~ \"record\":\{\"decision\":\"([a-z]+)\" ]] && DECISION=${BASH_REMATCH[1]}
+	[[ $receipt =~ \"rule\":\"([^\"]*)\"\},\"redactions\" ]] && RULE=${BASH_REMATCH[1]}
+	TRACE_PROBLEMS=""
+	KILLS=0
+	if [ "$TRACE" = 1 ]; then
+		TRACED=$((TRACED + 1))
+		local verdict
+		verdict=$(trace_verdict "$st" "$W" "$1")
+		KILLS=${verdict##*kills }
+		TRACE_PROBLEMS=${verdict%kills *}
+		TRACE_PROBLEMS=${TRACE_PROBLEMS//$'\n'/; }
+		SANDBOX_KILLS=$((SANDBOX_KILLS + KILLS))
 	fi
 }
 
-# expect_invalid LABEL FILE: the whole contract for one hostile input.
-expect_invalid() {
-	local label=$1 file=$2 out
+# expect_outcome LABEL FILE POLICY WANT: the whole contract for one input. WANT is a rule (exit
+# 65, decision invalid, that rule), "invalid" (exit 65, any rule) or "released" (exit 0).
+expect_outcome() {
+	local label=$1 file=$2 policy=$3 want=$4 out problems=""
 	out=$W/out/$(printf '%s' "$label" | tr '/ ' '__')
-	release_measured "$file" "$out"
-	local problems="" decision
-	[ "$RC" = 65 ] || problems+=" exit $RC (want 65)"
-	awk -v e="$ELAPSED" -v m="$MAX_SECONDS" 'BEGIN { exit !(e + 0 < m + 0) }' ||
-		problems+=" took ${ELAPSED}s (limit ${MAX_SECONDS}s)"
-	[ "$RSS_KB" -lt "$MAX_RSS_KB" ] 2>/dev/null || problems+=" max RSS ${RSS_KB} KB (limit ${MAX_RSS_KB} KB)"
-	[ ! -e "$out" ] || problems+=" a released report was written"
-	decision=$(receipt_field "$out.receipt" '.record.decision')
-	[ "$decision" = invalid ] || problems+=" receipt decision '${decision:-<no receipt>}' (want invalid)"
+	release_measured "$file" "$out" "$policy"
+	if [ "$want" = released ]; then
+		[ "$RC" = 0 ] || problems+=" exit $RC (want 0)"
+		[ -s "$out" ] || problems+=" no released report"
+	else
+		[ "$RC" = 65 ] || problems+=" exit $RC (want 65)"
+		[ ! -e "$out" ] || problems+=" a released report was written"
+		[ "$DECISION" = invalid ] || problems+=" receipt decision '$DECISION' (want invalid)"
+		[ "$want" = invalid ] || [ "$RULE" = "$want" ] || problems+=" rule $RULE (want $want)"
+	fi
+	problems+=$(over_limits)
+	[ -z "$TRACE_PROBLEMS" ] || problems+=" trace: $TRACE_PROBLEMS"
+	local traced=""
+	[ "$TRACE" = 1 ] && traced=", no open/connect"
+	[ "${KILLS:-0}" = 0 ] || traced+=", the sandbox killed $KILLS attempt(s)"
 	if [ -z "$problems" ]; then
-		ok "$label: exit 65 in ${ELAPSED}s, ${RSS_KB} KB, nothing released, receipt 'invalid'"
+		if [ "$want" = released ]; then ok "$label: released (exit 0) in ${ELAPSED}s, ${RSS_KB} KB$traced"
+		else ok "$label: exit 65 [$RULE] in ${ELAPSED}s, ${RSS_KB} KB, nothing released$traced"; fi
 	else
 		not_ok "$label:$problems"
 		sed -n '1,3s/^/#   stderr: /p' "$W/err.txt"
 	fi
 }
 
-# ---- Controls: a clean report passes, so the refusals below mean something --------------------
-cat >"$W/gen/control-clean.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<Report xmlns:ism="urn:us:gov:ic:ism" ism:resourceElement="true" ism:classification="S"
-    ism:ownerProducer="USA" ism:disseminationControls="NF">
-  <Para ism:classification="U" ism:ownerProducer="USA">A clean paragraph.</Para>
-  <Para ism:classification="S" ism:ownerProducer="USA" ism:disseminationControls="NF">A secret one.</Para>
-</Report>
-EOF
-{
-	printf '<?xml version="1.0" encoding="UTF-8"?>\n'
-	printf '<Report xmlns:ism="urn:us:gov:ic:ism" ism:resourceElement="true" ism:classification="U" ism:ownerProducer="USA">'
-	printf '<Para ism:classification="U" ism:ownerProducer="USA">'
-	yes '<d>' | head -n 40 | tr -d '\n'
-	printf 'forty levels, well within max-depth 64'
-	yes '</d>' | head -n 40 | tr -d '\n'
-	printf '</Para></Report>\n'
-} >"$W/gen/control-depth-40.xml"
-for c in control-clean control-depth-40; do
-	release_measured "$W/gen/$c.xml" "$W/out/$c.xml"
-	if [ "$RC" = 0 ] && [ -s "$W/out/$c.xml" ]; then
-		ok "$c.xml: a valid report is released (exit 0) under the hostile policy"
-	else
-		not_ok "$c.xml: a valid report is released under the hostile policy (exit $RC)"
-		sed -n '1,3s/^/#   stderr: /p' "$W/err.txt"
-	fi
-done
+# expected_for NAME: the manifest's expectation, or nothing.
+expected_for() { awk -F '\t' -v n="$1" '$1 == n { print $2; exit }' "$EXPECTED"; }
 
-# ---- The committed fixtures -----------------------------------------------------------------
-n=0
-for f in "$HOSTILE"/*.xml; do
-	[ -e "$f" ] || continue
-	n=$((n + 1))
-	expect_invalid "hostile/$(basename "$f")" "$f"
-done
-check "at least 40 committed hostile fixtures (found $n)" [ "$n" -ge 40 ]
-
-# ---- Generated inputs (too big to commit) ---------------------------------------------------
-HEAD_XML='<?xml version="1.0" encoding="UTF-8"?>'
-ROOT_OPEN='<Report xmlns:ism="urn:us:gov:ic:ism" ism:resourceElement="true" ism:classification="U" ism:ownerProducer="USA">'
-PARA_OPEN='<Para ism:classification="U" ism:ownerProducer="USA"'
-{
-	printf '%s\n%s%s>' "$HEAD_XML" "$ROOT_OPEN" "$PARA_OPEN"
-	yes '<d>' | head -n 100000 | tr -d '\n'
-	yes '</d>' | head -n 100000 | tr -d '\n'
-	printf '</Para></Report>\n'
-} >"$W/gen/nesting-100000-levels.xml" # about 700 KB: under max-bytes, over max-depth
-{
-	printf '%s\n%s%s note="' "$HEAD_XML" "$ROOT_OPEN" "$PARA_OPEN"
-	head -c 2097152 /dev/zero | tr '\0' 'A'
-	printf '">text</Para></Report>\n'
-} >"$W/gen/attribute-2MB.xml"
-{
-	printf '%s\n%s%s>' "$HEAD_XML" "$ROOT_OPEN" "$PARA_OPEN"
-	head -c 20971520 /dev/zero | tr '\0' 'x'
-	printf '</Para></Report>\n'
-} >"$W/gen/text-20MB.xml"
-{
-	printf '%s\n<!DOCTYPE Report [\n  <!ENTITY big "' "$HEAD_XML"
-	head -c 204800 /dev/zero | tr '\0' 'a'
-	printf '">\n]>\n%s%s>' "$ROOT_OPEN" "$PARA_OPEN"
-	yes '&big;' | head -n 4000 | tr -d '\n'
-	printf '</Para></Report>\n'
-} >"$W/gen/quadratic-blowup-200KB-x4000.xml" # 800 MB once expanded
-{
-	printf '%s\n%s%s>' "$HEAD_XML" "$ROOT_OPEN" "$PARA_OPEN"
-	yes '<p/>' | head -n 60000 | tr -d '\n'
-	printf '</Para></Report>\n'
-} >"$W/gen/nodes-60000.xml" # 240 KB: under max-bytes and max-depth, over max-nodes
-for g in nesting-100000-levels attribute-2MB text-20MB quadratic-blowup-200KB-x4000 nodes-60000; do
-	expect_invalid "generated/$g.xml" "$W/gen/$g.xml"
-done
-
-# ---- The public corpus, when it sits beside the checkout ------------------------------------
-CORPUS=$SLUICE_SOURCE/../shared/corpus/xml-attacks
-# A corpus file must be refused when it is hostile or invalid by this rule: it contains a
-# DOCTYPE, an entity declaration, an XInclude element (xi:include or the XInclude namespace), a
-# NUL byte, bytes that are not UTF-8, or xmllint --noout --nonet rejects it or reports any error
-# (namespace errors are non-fatal in libxml2). The others (well-formed, harmless: e.g.
-# defusedxml/simple.xml) are skipped; none of them carries an ism label anyway.
-corpus_must_refuse() {
-	local f=$1 size nonul
-	grep -aqE '<!DOCTYPE|<!ENTITY|xi:include|http://www\.w3\.org/2001/XInclude' "$f" && return 0
-	size=$(wc -c <"$f")
-	nonul=$(tr -d '\000' <"$f" | wc -c)
-	[ "$size" -ne "$nonul" ] && return 0
-	iconv -f UTF-8 -t UTF-8 "$f" >/dev/null 2>&1 || return 0
-	[ -n "$(xmllint --noout --nonet "$f" 2>&1)" ] && return 0
-	xmllint --noout --nonet "$f" >/dev/null 2>&1 || return 0
-	return 1
+# run_set PREFIX DIR POLICY: every *.xml of DIR, each against its manifest line PREFIX/NAME.
+PROJECT_FILES=0
+PROJECT_HOSTILE=0
+run_set() {
+	local prefix=$1 dir=$2 policy=$3 f name want
+	for f in "$dir"/*.xml; do
+		[ -e "$f" ] || continue
+		name=$prefix$(basename "$f")
+		want=$(expected_for "$name")
+		PROJECT_FILES=$((PROJECT_FILES + 1))
+		if [ -z "$want" ]; then
+			not_ok "$name has a line in tests/fixtures/hostile/expected.tsv"
+			continue
+		fi
+		[ "$want" = released ] || PROJECT_HOSTILE=$((PROJECT_HOSTILE + 1))
+		expect_outcome "hostile/$name" "$f" "$policy" "$want"
+	done
 }
+
+trace_self_test
+
+# ---- The project's own inputs ---------------------------------------------------------------
+"$HOSTILE/make-large.sh" "$W/gen" || not_ok "make-large.sh writes the generated inputs"
+run_set "" "$HOSTILE" "$W/policy.yaml"
+committed=$PROJECT_HOSTILE
+run_set "schema/" "$HOSTILE/schema" "$W/schema/policy.yaml"
+run_set "probes/" "$HOSTILE/probes" "$W/policy.yaml"
+generated_before=$PROJECT_HOSTILE
+run_set "generated/" "$W/gen" "$W/policy.yaml"
+generated=$((PROJECT_HOSTILE - generated_before))
+stale=$(awk -F '\t' '!/^#/ && NF == 2 { print $1 }' "$EXPECTED" | while read -r n; do
+	case $n in generated/*) [ -e "$W/gen/${n#generated/}" ] ;; *) [ -e "$HOSTILE/$n" ] ;; esac || echo "$n"
+done | head -n 5)
+check "every line of expected.tsv names an existing input${stale:+ (missing: $stale)}" [ -z "$stale" ]
+check "at least 100 project-written hostile inputs ($PROJECT_HOSTILE: $committed committed, $generated generated, the rest under schema/)" \
+	[ "$PROJECT_HOSTILE" -ge 100 ]
+released_probe=$W/out/hostile_probes_schemalocation-hint-carried.xml
+check "the recorded probe carries the schemaLocation hint to the receiver (README.md, Probes)" \
+	grep -q 'beacon.xsd' "$released_probe"
+
+# ---- The public corpus, when it sits beside the checkout: every file -------------------------
+CORPUS=$SLUICE_SOURCE/../shared/corpus/xml-attacks
+EXCEPTIONS=$HOSTILE/corpus-exceptions.tsv
 if [ -d "$CORPUS" ]; then
-	skipped=0
-	refused=0
+	corpus_files=0
 	while IFS= read -r -d '' f; do
 		rel=${f#"$CORPUS"/}
-		if corpus_must_refuse "$f"; then
-			refused=$((refused + 1))
-			expect_invalid "corpus/$rel" "$f"
-		else
-			skipped=$((skipped + 1))
-		fi
-	done < <(find "$CORPUS" -type f -name '*.xml' -print0 | sort -z)
-	ok "corpus: $refused hostile files run, $skipped well-formed harmless files skipped"
+		corpus_files=$((corpus_files + 1))
+		want=$(awk -F '\t' -v n="$rel" '!/^#/ && $1 == n { print $2; exit }' "$EXCEPTIONS")
+		expect_outcome "corpus/$rel" "$f" "$W/policy.yaml" "${want:-invalid}"
+	done < <(find "$CORPUS" -type f -print0 | sort -z)
+	ok "corpus: $corpus_files files of xml-attacks run (every file, not only *.xml), $(grep -vc '^#' "$EXCEPTIONS") recorded exceptions"
 else
 	ok "skipped: no corpus at $CORPUS"
 fi
 
 # ---- Afterwards ---------------------------------------------------------------------------
-stray=$(find "$W/out" -type f ! -name '*.receipt' ! -name 'control-*' | head -n 5)
+stray=$(find "$W/out" -type f ! -name '*.receipt' ! -name '*control-*' ! -name '*probes_*' | head -n 5)
 check "no stray files (temporary or partial reports) left in the output folder${stray:+: $stray}" \
 	[ -z "$stray" ]
 sl audit verify --pub "$PUB" "$AUDIT"
@@ -181,6 +166,7 @@ check "audit log verifies after $RUNS runs (exit $RC)" [ "$RC" = 0 ]
 records=$(audit_transfers "$AUDIT")
 check "audit log has one transfer record per run ($records records, $RUNS runs)" [ "$records" = "$RUNS" ]
 check "audit log holds digests and decisions, never report content" \
-	lacks -E "root:x:0:0|forty levels|A clean paragraph" "$AUDIT"
+	lacks -E "root:x:0:0|Looks TOP SECRET|Summary\." "$AUDIT"
+ok "figures: $RUNS runs ($PROJECT_FILES project files, $PROJECT_HOSTILE of them hostile), slowest ${SLOWEST}s, largest max RSS ${LARGEST_RSS_KB} KB, $TRACED traced, $SANDBOX_KILLS attempts killed by the sandbox"
 
 finish
