@@ -114,7 +114,9 @@ static void on_start_element(void *ctx, const xmlChar *localname, const xmlChar 
 	if (st->stopped)
 		return;
 	st->depth++;
-	st->nodes += 1 + (uint64_t)nb_attributes;
+	/* namespace declarations count as nodes, as in the scan: thousands of them on many
+	 * elements cost libxml2 work too */
+	st->nodes += 1 + (uint64_t)nb_attributes + (uint64_t)nb_namespaces;
 	if (st->depth > st->lim->max_depth) {
 		stop_with(ctxt, "limits.max-depth", "element nesting deeper than max-depth %u",
 		          st->lim->max_depth);
@@ -179,6 +181,324 @@ static unsigned line_of_offset(const uint8_t *p, size_t off)
 	return line;
 }
 
+/* ---- Markup scan ------------------------------------------------------------------------------
+ *
+ * Why: libxml2 2.9.14 compares every attribute of a start tag with every earlier one (duplicate
+ * check) and every namespace declaration with every earlier one, before our start-element
+ * callback can count them: 340,000 attributes in 4 MiB cost 10 s of CPU. Worse, after its
+ * first fatal error it reads on to the end with the callbacks switched off, so neither the
+ * depth nor the node limit is checked there (and it looks prefixes up in a table of all the
+ * declarations in scope, once per element and prefixed attribute). So the limits must hold
+ * before libxml2 starts: this scan refuses, in one pass over the bytes, a start tag with more
+ * than XML_MAX_ATTRIBUTES_PER_ELEMENT attributes or XML_MAX_NAMESPACES_PER_ELEMENT namespace
+ * declarations, more than XML_MAX_NAMESPACES_IN_SCOPE declarations in scope, and a document
+ * deeper than max-depth or with more elements, attributes and declarations than max-nodes.
+ *
+ * How: the scan must never see less markup than libxml2 will parse, also in a document that
+ * is not well-formed, or a hostile tag could hide from it. It therefore skips only what
+ * libxml2 2.9.14 skips, with the same ends, and refuses what would make the two disagree:
+ *   - a comment ends at the first "-->"; "--" anywhere else in it is refused (not well-formed;
+ *     libxml2 reports it and then ends the comment elsewhere);
+ *   - a CDATA section ends at the first "]]>"; a PI whose target starts with an ASCII name
+ *     character ends at the first "?>" (without a target libxml2 reads on after "<?", and so
+ *     does the scan);
+ *   - the XML declaration ends at its first '>' (libxml2 jumps there after an error in it);
+ *   - a DOCTYPE before the root element is refused (its internal subset has a grammar of its
+ *     own; Sluice refuses every DOCTYPE anyway); after the root's start, libxml2 takes
+ *     "<!DOCTYPE" for a broken start tag and so does the scan;
+ *   - in any other tag, a quoted value ends at its quote, and the tag at '>' outside quotes or
+ *     at any '<' (libxml2 ends an attribute value, and the tag, at '<' and reads on from it);
+ *   - a character XML forbids, or a comment, PI, CDATA section or attribute value longer than
+ *     libxml2's XML_MAX_TEXT_LENGTH, is refused (libxml2 would end the construct there and
+ *     read the rest as content).
+ * Anything else the scan counts as markup, which errs on the side of counting too much in a
+ * document libxml2 refuses anyway; for a well-formed document its counts are exact. Whether a
+ * document is well-formed is left to libxml2. */
+
+/* Constructs libxml2 gives up on when longer than this read on as content (see above). */
+#define SCAN_MAX_CONSTRUCT_BYTES ((size_t)XML_MAX_TEXT_LENGTH - 1024)
+/* A PI target longer than this is not taken for a target (libxml2 refuses names over
+ * XML_MAX_NAME_LENGTH and then reads on after "<?"). */
+#define SCAN_MAX_PI_TARGET_BYTES 1024u
+
+struct markup_scan {
+	const uint8_t *p;
+	size_t len;
+	unsigned line;
+	const struct xml_limits *lim;
+	struct sluice_error *err;
+	bool root_started;          /* a tag other than a comment, PI or CDATA has been seen */
+	uint32_t depth;
+	uint64_t nodes;             /* elements, attributes and namespace declarations */
+	unsigned namespaces_in_scope;
+	unsigned declaring_levels;  /* entries of `declared` in use */
+	struct {
+		uint32_t depth;
+		unsigned count;
+	} declared[XML_MAX_NAMESPACES_IN_SCOPE]; /* open elements that declare namespaces */
+};
+
+static bool scan_at(const struct markup_scan *s, size_t i, const char *literal)
+{
+	size_t n = strlen(literal);
+	return i <= s->len && s->len - i >= n && memcmp(s->p + i, literal, n) == 0;
+}
+
+static bool is_xml_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A refusal by the scan: the report is invalid, at `line`. */
+#define scan_fail(s, rule, line, ...)                                                          \
+	sluice_fail_at((s)->err, SLUICE_ERR_INVALID_REPORT, (rule), NULL, (line), 0, __VA_ARGS__)
+
+/* Offset of the first character XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE,
+ * U+FFFF), or len. The input is valid UTF-8 (checked before). */
+static size_t find_non_xml_char(const uint8_t *p, size_t len, uint32_t *cp)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') {
+			*cp = p[i];
+			return i;
+		}
+		if (p[i] == 0xEF && len - i >= 3 && p[i + 1] == 0xBF &&
+		    (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
+			*cp = p[i + 2] == 0xBE ? 0xFFFE : 0xFFFF;
+			return i;
+		}
+	}
+	return len;
+}
+
+/* Moves *i past the first `terminator` at or after *i, counting lines; to the end of the input
+ * when there is none (libxml2 then refuses the document and parses nothing after it). */
+static enum sluice_rc scan_skip_to(struct markup_scan *s, size_t *i, const char *terminator,
+                                   const char *what)
+{
+	size_t start = *i, n = strlen(terminator);
+	unsigned line = s->line;
+	size_t j = start;
+	while (j < s->len && !scan_at(s, j, terminator)) {
+		if (s->p[j] == '\n')
+			s->line++;
+		j++;
+	}
+	if (j - start > SCAN_MAX_CONSTRUCT_BYTES)
+		return scan_fail(s, "xml.not-well-formed", line,
+		                 "%s longer than libxml2's limit of %d bytes", what,
+		                 XML_MAX_TEXT_LENGTH);
+	*i = j < s->len ? j + n : s->len;
+	return SLUICE_OK;
+}
+
+/* A comment from just after "<!--": ends at the first "-->"; any other "--" is refused. */
+static enum sluice_rc scan_comment(struct markup_scan *s, size_t *i)
+{
+	size_t start = *i, j = start;
+	unsigned line = s->line;
+	while (j < s->len) {
+		if (s->p[j] == '\n')
+			s->line++;
+		if (s->p[j] == '-' && j + 1 < s->len && s->p[j + 1] == '-') {
+			if (j + 2 < s->len && s->p[j + 2] == '>')
+				break;
+			return scan_fail(s, "xml.not-well-formed", s->line,
+			                 "'--' inside a comment (the comment starts on line %u)", line);
+		}
+		j++;
+	}
+	if (j - start > SCAN_MAX_CONSTRUCT_BYTES)
+		return scan_fail(s, "xml.not-well-formed", line,
+		                 "comment longer than libxml2's limit of %d bytes",
+		                 XML_MAX_TEXT_LENGTH);
+	*i = j < s->len ? j + 3 : s->len;
+	return SLUICE_OK;
+}
+
+/* "<?" followed by a target libxml2 will certainly read as a name. */
+static bool scan_pi_has_target(const struct markup_scan *s, size_t i)
+{
+	size_t j = i + 2;
+	if (j >= s->len)
+		return false;
+	uint8_t c = s->p[j];
+	if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':'))
+		return false;
+	size_t n = 0;
+	while (j < s->len && !is_xml_blank(s->p[j]) && s->p[j] != '?' && s->p[j] != '<' &&
+	       n <= SCAN_MAX_PI_TARGET_BYTES) {
+		j++;
+		n++;
+	}
+	return n <= SCAN_MAX_PI_TARGET_BYTES;
+}
+
+/* Whether the attribute name p[0..n) declares a namespace: "xmlns" or "xmlns:...". */
+static bool is_namespace_declaration(const uint8_t *p, size_t n)
+{
+	return (n == 5 && memcmp(p, "xmlns", 5) == 0) || (n > 5 && memcmp(p, "xmlns:", 6) == 0);
+}
+
+/* One tag from its '<': counts the attributes ('=' outside quoted values) and the namespace
+ * declarations among them, then applies the caps and the depth and node limits. */
+static enum sluice_rc scan_tag(struct markup_scan *s, size_t *i)
+{
+	const uint8_t *p = s->p;
+	bool end_tag = *i + 1 < s->len && p[*i + 1] == '/';
+	unsigned line = s->line;
+	unsigned attributes = 0, namespaces = 0;
+	size_t name_start = 0, name_len = 0, value_start = 0;
+	bool in_name = false, have_name = false, closed = false, empty = false;
+	uint8_t quote = 0;
+	size_t j = *i + 1;
+
+	s->root_started = true;
+	while (j < s->len) {
+		uint8_t c = p[j];
+		if (c == '<')
+			break; /* in a value or not, libxml2 ends the tag here and reads on from '<' */
+		if (c == '\n')
+			s->line++;
+		if (quote != 0) {
+			if (c == quote) {
+				quote = 0;
+				if (j - value_start > SCAN_MAX_CONSTRUCT_BYTES)
+					return scan_fail(s, "xml.not-well-formed", line,
+					                 "attribute value longer than libxml2's limit of %d "
+					                 "bytes", XML_MAX_TEXT_LENGTH);
+			}
+			j++;
+			continue;
+		}
+		if (c == '>') {
+			closed = true;
+			empty = p[j - 1] == '/';
+			j++;
+			break;
+		}
+		if (c == '"' || c == '\'') {
+			quote = c;
+			value_start = j + 1;
+			in_name = have_name = false;
+		} else if (c == '=') {
+			attributes++;
+			if (have_name && is_namespace_declaration(p + name_start, name_len))
+				namespaces++;
+			in_name = have_name = false;
+			if (attributes > XML_MAX_ATTRIBUTES_PER_ELEMENT)
+				return scan_fail(s, "limits.max-attributes", line,
+				                 "more than %u attributes on one element",
+				                 XML_MAX_ATTRIBUTES_PER_ELEMENT);
+			if (namespaces > XML_MAX_NAMESPACES_PER_ELEMENT)
+				return scan_fail(s, "limits.max-namespaces", line,
+				                 "more than %u namespace declarations on one element",
+				                 XML_MAX_NAMESPACES_PER_ELEMENT);
+		} else if (is_xml_blank(c) || c == '/') {
+			in_name = false;
+		} else {
+			if (!in_name) {
+				name_start = j;
+				name_len = 0;
+				in_name = have_name = true;
+			}
+			name_len++;
+		}
+		j++;
+	}
+	if (quote != 0 && j - value_start > SCAN_MAX_CONSTRUCT_BYTES)
+		return scan_fail(s, "xml.not-well-formed", line,
+		                 "attribute value longer than libxml2's limit of %d bytes",
+		                 XML_MAX_TEXT_LENGTH);
+	*i = j;
+
+	if (end_tag) {
+		/* libxml2 closes the innermost element at every end tag inside the root, whatever it
+		 * is named; the scan's open elements are a superset of libxml2's, so closing the
+		 * scan's innermost keeps it one. */
+		if (s->depth == 0)
+			return SLUICE_OK;
+		if (s->declaring_levels > 0 &&
+		    s->declared[s->declaring_levels - 1].depth == s->depth) {
+			s->declaring_levels--;
+			s->namespaces_in_scope -= s->declared[s->declaring_levels].count;
+		}
+		s->depth--;
+		return SLUICE_OK;
+	}
+	s->nodes += 1 + (uint64_t)attributes;
+	if (s->nodes > s->lim->max_nodes)
+		return scan_fail(s, "limits.max-nodes", line, "more nodes than max-nodes %llu",
+		                 (unsigned long long)s->lim->max_nodes);
+	if (s->namespaces_in_scope + namespaces > XML_MAX_NAMESPACES_IN_SCOPE)
+		return scan_fail(s, "limits.max-namespaces", line,
+		                 "more than %u namespace declarations in scope",
+		                 XML_MAX_NAMESPACES_IN_SCOPE);
+	if (!closed || empty)
+		return SLUICE_OK; /* libxml2 opens no element for these */
+	s->depth++;
+	if (s->depth > s->lim->max_depth)
+		return scan_fail(s, "limits.max-depth", line,
+		                 "element nesting deeper than max-depth %u", s->lim->max_depth);
+	if (namespaces > 0) {
+		s->declared[s->declaring_levels].depth = s->depth;
+		s->declared[s->declaring_levels].count = namespaces;
+		s->declaring_levels++;
+		s->namespaces_in_scope += namespaces;
+	}
+	return SLUICE_OK;
+}
+
+/* The scan described above, over the whole input. */
+static enum sluice_rc scan_markup(const uint8_t *p, size_t len, const struct xml_limits *lim,
+                                  struct sluice_error *err)
+{
+	struct markup_scan s;
+	enum sluice_rc rc = SLUICE_OK;
+	size_t i = 0;
+	uint32_t cp = 0;
+
+	size_t bad = find_non_xml_char(p, len, &cp);
+	if (bad < len)
+		return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "xml.not-well-formed", NULL,
+		                      line_of_offset(p, bad), 0,
+		                      "character U+%04X is not allowed in XML (offset %zu)",
+		                      (unsigned)cp, bad);
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.len = len;
+	s.line = 1;
+	s.lim = lim;
+	s.err = err;
+	if (scan_at(&s, 0, "\xEF\xBB\xBF"))
+		i = 3;
+	if (scan_at(&s, i, "<?xml") && i + 5 < len && is_xml_blank(p[i + 5])) {
+		i += 5;
+		rc = scan_skip_to(&s, &i, ">", "XML declaration");
+	}
+	while (rc == SLUICE_OK && i < len) {
+		if (p[i] != '<') {
+			if (p[i] == '\n')
+				s.line++;
+			i++;
+		} else if (scan_at(&s, i, "<!--")) {
+			i += 4;
+			rc = scan_comment(&s, &i);
+		} else if (scan_at(&s, i, "<![CDATA[")) {
+			i += 9;
+			rc = scan_skip_to(&s, &i, "]]>", "CDATA section");
+		} else if (!s.root_started && scan_at(&s, i, "<!DOCTYPE")) {
+			rc = scan_fail(&s, "xml.doctype", s.line, "a DOCTYPE is not allowed in a report");
+		} else if (scan_at(&s, i, "<?") && scan_pi_has_target(&s, i)) {
+			i += 2;
+			rc = scan_skip_to(&s, &i, "?>", "processing instruction");
+		} else {
+			rc = scan_tag(&s, &i);
+		}
+	}
+	return rc;
+}
+
 /* The encoding named by the XML declaration, if any, so that nothing but UTF-8 is ever
  * decoded (another name would make libxml2 reach for iconv and its module files). Returns
  * 0 when acceptable, -1 with a message otherwise. */
@@ -230,6 +550,8 @@ static uint64_t count_nodes(xmlNodePtr n)
 		total++;
 		if (n->type == XML_ELEMENT_NODE) {
 			for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+				total++;
+			for (xmlNsPtr ns = n->nsDef; ns != NULL; ns = ns->next)
 				total++;
 			total += count_nodes(n->children);
 		}
@@ -293,6 +615,9 @@ enum sluice_rc xml_intake_parse(const uint8_t *data, size_t len, const struct xm
 		                      "NUL byte at offset %zu", (size_t)(nul - data));
 	if (check_declared_encoding(data, len, err) != 0)
 		return SLUICE_ERR_INVALID_REPORT;
+	rc = scan_markup(data, len, lim, err);
+	if (rc != SLUICE_OK)
+		return rc;
 
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)

@@ -5,8 +5,14 @@
  * declaration other than UTF-8 refused; no DOCTYPE at all (stopped the moment the parser sees
  * one, before any declaration inside it is read); no entities; XML_PARSE_NONET and an
  * external entity loader that refuses everything; never NOENT, DTDLOAD, DTDATTR, DTDVALID,
- * XINCLUDE or HUGE; namespace errors fatal; XInclude elements refused; the size, depth and
- * node limits enforced before (size) and while (depth, nodes) parsing.
+ * XINCLUDE or HUGE; namespace errors fatal; XInclude elements refused; the size limit enforced
+ * before parsing, the depth and node limits both before (by a byte scan) and while parsing.
+ *
+ * The byte scan (xml_intake.c, "Markup scan") runs before libxml2 sees the bytes, because
+ * libxml2 2.9.14 checks the attributes and the namespace declarations of one start tag against
+ * each other in quadratic time before any callback of ours can count them, and after its first
+ * fatal error reads on without calling us at all. The scan sees the markup as libxml2 2.9.14
+ * will, and refuses what would make libxml2 slow: see the caps below.
  */
 #ifndef SLUICE_XML_INTAKE_H
 #define SLUICE_XML_INTAKE_H
@@ -23,8 +29,14 @@
 struct xml_limits {
 	uint64_t max_bytes;
 	uint32_t max_depth;
-	uint64_t max_nodes; /* elements + attributes + text, comment and PI nodes */
+	uint64_t max_nodes; /* elements, attributes, namespace declarations, text, comment, PI */
 };
+
+/* Fixed caps of the markup scan, far above any real report (docs/POLICY.md, "limits"). What
+ * they bound is libxml2's work, not a property of a report an administrator would tune. */
+#define XML_MAX_ATTRIBUTES_PER_ELEMENT 256u /* rule limits.max-attributes; xmlns ones included */
+#define XML_MAX_NAMESPACES_PER_ELEMENT 64u  /* rule limits.max-namespaces */
+#define XML_MAX_NAMESPACES_IN_SCOPE 256u    /* rule limits.max-namespaces, on open elements */
 
 /* Once per process, before any sandbox is entered: initialises libxml2, installs the refusing
  * entity loader and silences libxml2's own printing to stderr. */

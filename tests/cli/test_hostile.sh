@@ -33,9 +33,11 @@ KEY=$W/keys/gw.key
 PUB=$W/keys/gw.pub
 AUDIT=$W/audit.log
 cp "$HOSTILE/policy.yaml" "$W/policy.yaml"
+# make-large.sh's 4MiB/ files need the default max-bytes to reach the parser; nothing else differs.
+sed 's/max-bytes: 1MiB/max-bytes: 4MiB/' "$HOSTILE/policy.yaml" > "$W/policy-4MiB.yaml"
 cp "$HOSTILE/schema/policy.yaml" "$SLUICE_FIXTURES/ism/schemas/report.xsd" \
 	"$SLUICE_FIXTURES/ism/schemas/portion.xsd" "$W/schema/"
-chmod 0644 "$W/policy.yaml" "$W/schema/"*
+chmod 0644 "$W/policy.yaml" "$W/policy-4MiB.yaml" "$W/schema/"*
 RUNS=0
 SANDBOX_KILLS=0
 TRACED=0
@@ -130,6 +132,8 @@ run_set "schema/" "$HOSTILE/schema" "$W/schema/policy.yaml"
 run_set "probes/" "$HOSTILE/probes" "$W/policy.yaml"
 generated_before=$PROJECT_HOSTILE
 run_set "generated/" "$W/gen" "$W/policy.yaml"
+grep -q 'max-bytes: 4MiB' "$W/policy-4MiB.yaml" || not_ok "policy-4MiB.yaml raises max-bytes to 4 MiB"
+run_set "generated/4MiB/" "$W/gen/4MiB" "$W/policy-4MiB.yaml"
 generated=$((PROJECT_HOSTILE - generated_before))
 stale=$(awk -F '\t' '!/^#/ && NF == 2 { print $1 }' "$EXPECTED" | while read -r n; do
 	case $n in generated/*) [ -e "$W/gen/${n#generated/}" ] ;; *) [ -e "$HOSTILE/$n" ] ;; esac || echo "$n"

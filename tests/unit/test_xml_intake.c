@@ -15,13 +15,20 @@
 
 static const struct xml_limits limits = { 1024 * 1024, 64, 50000 };
 
-static enum sluice_rc parse(const char *xml, struct sluice_error *err)
+static enum sluice_rc parse_limited(const char *xml, const struct xml_limits *lim,
+                                    struct sluice_error *err)
 {
 	xmlDocPtr doc = NULL;
-	enum sluice_rc rc = xml_intake_parse((const uint8_t *)xml, strlen(xml), &limits, &doc, err);
+	memset(err, 0, sizeof(*err));
+	enum sluice_rc rc = xml_intake_parse((const uint8_t *)xml, strlen(xml), lim, &doc, err);
 	if (doc != NULL)
 		xmlFreeDoc(doc);
 	return rc;
+}
+
+static enum sluice_rc parse(const char *xml, struct sluice_error *err)
+{
+	return parse_limited(xml, &limits, err);
 }
 
 static void expect_refused(const char *xml, const char *rule)
@@ -212,6 +219,286 @@ static void locations_name_siblings(void **state)
 	xmlFreeDoc(doc);
 }
 
+/* ---- The pre-parse markup scan (findings 1 of docs/SECURITY.md) -------------------------- */
+
+/* A growing string for the generated inputs below. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0);
+	if (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = (t->len + (size_t)n + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		assert_non_null(t->s);
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+/* " a1=\"1\" a2=\"1\" ..." : n attributes, and " xmlns:p1=\"urn:p1\" ..." : n declarations. */
+static void add_attributes(struct text *t, unsigned n)
+{
+	for (unsigned i = 1; i <= n; i++)
+		text_add(t, " a%u=\"1\"", i);
+}
+
+static void add_namespaces(struct text *t, unsigned n)
+{
+	for (unsigned i = 1; i <= n; i++)
+		text_add(t, " xmlns:p%u=\"urn:p%u\"", i, i);
+}
+
+/* Refused with `rule` at `line`. */
+static void expect_refused_at(const char *xml, const struct xml_limits *lim, const char *rule,
+                              unsigned line)
+{
+	struct sluice_error err;
+	enum sluice_rc rc = parse_limited(xml, lim, &err);
+	if (rc != SLUICE_ERR_INVALID_REPORT || strcmp(err.rule, rule) != 0 ||
+	    (line != 0 && err.line != line))
+		fail_msg("expected %s at line %u, got rc %d rule '%s' line %u (%s) for: %.100s", rule,
+		         line, rc, err.rule, err.line, err.message, xml);
+}
+
+static void expect_accepted(const char *xml, const struct xml_limits *lim)
+{
+	struct sluice_error err;
+	enum sluice_rc rc = parse_limited(xml, lim, &err);
+	if (rc != SLUICE_OK)
+		fail_msg("expected acceptance, got rc %d rule '%s' line %u (%s) for: %.100s", rc,
+		         err.rule, err.line, err.message, xml);
+}
+
+/* `before`, then `write` with `cap` items, then `after` is accepted; with cap + 1 items it is
+ * refused with `rule` on `line`. */
+static void expect_cap(const char *before, void (*write)(struct text *, unsigned), unsigned cap,
+                       const char *after, const char *rule, unsigned line)
+{
+	for (unsigned n = cap; n <= cap + 1; n++) {
+		struct text t = { 0 };
+		text_add(&t, "%s", before);
+		write(&t, n);
+		text_add(&t, "%s", after);
+		if (n == cap)
+			expect_accepted(t.s, &limits);
+		else
+			expect_refused_at(t.s, &limits, rule, line);
+		free(t.s);
+	}
+}
+
+/* The default namespace declaration counts like a prefixed one. */
+static void add_default_and_namespaces(struct text *t, unsigned n)
+{
+	text_add(t, " xmlns=\"urn:default\"");
+	add_namespaces(t, n - 1);
+}
+
+static void caps_attributes_per_element(void **state)
+{
+	(void)state;
+	expect_cap("<?xml version=\"1.0\"?>\n<r>\n  <e", add_attributes,
+	           XML_MAX_ATTRIBUTES_PER_ELEMENT, ">x</e>\n</r>\n", "limits.max-attributes", 3);
+	/* namespace declarations are attributes of the tag too: 200 + 57 = 257 */
+	struct text t = { 0 };
+	text_add(&t, "<r\n");
+	add_attributes(&t, 200);
+	add_namespaces(&t, 57);
+	text_add(&t, "/>");
+	expect_refused_at(t.s, &limits, "limits.max-attributes", 1);
+	free(t.s);
+}
+
+static void caps_namespaces_per_element(void **state)
+{
+	(void)state;
+	expect_cap("<r>\n<e", add_default_and_namespaces, XML_MAX_NAMESPACES_PER_ELEMENT,
+	           "/>\n</r>", "limits.max-namespaces", 2);
+	/* spaces around '=' do not hide a declaration */
+	struct text t = { 0 };
+	text_add(&t, "<r");
+	for (unsigned i = 1; i <= XML_MAX_NAMESPACES_PER_ELEMENT + 1; i++)
+		text_add(&t, "\n xmlns:q%u =\t'urn:q'", i);
+	text_add(&t, "/>");
+	expect_refused_at(t.s, &limits, "limits.max-namespaces", 1);
+	free(t.s);
+}
+
+static void caps_namespaces_in_scope(void **state)
+{
+	(void)state;
+	unsigned levels_at_cap = XML_MAX_NAMESPACES_IN_SCOPE / XML_MAX_NAMESPACES_PER_ELEMENT;
+	for (unsigned levels = levels_at_cap; levels <= levels_at_cap + 1; levels++) {
+		struct text t = { 0 };
+		for (unsigned l = 0; l < levels; l++) {
+			text_add(&t, "<d%u", l);
+			add_namespaces(&t, XML_MAX_NAMESPACES_PER_ELEMENT);
+			text_add(&t, ">\n");
+		}
+		for (unsigned l = levels; l-- > 0;)
+			text_add(&t, "</d%u>", l);
+		if (levels == levels_at_cap)
+			expect_accepted(t.s, &limits);
+		else
+			expect_refused_at(t.s, &limits, "limits.max-namespaces", levels);
+		free(t.s);
+	}
+	/* siblings: declarations go out of scope with their element */
+	struct text t = { 0 };
+	text_add(&t, "<r>");
+	for (unsigned s = 0; s < 20; s++) {
+		text_add(&t, "<s");
+		add_namespaces(&t, XML_MAX_NAMESPACES_PER_ELEMENT);
+		text_add(&t, s % 2 ? "/>" : "></s>");
+	}
+	text_add(&t, "</r>");
+	expect_accepted(t.s, &limits);
+	free(t.s);
+}
+
+static void namespace_declarations_are_nodes(void **state)
+{
+	(void)state;
+	/* 1 element + 9 declarations = 10 nodes: at the limit; one more is over */
+	struct xml_limits ten = { 1024 * 1024, 64, 10 };
+	expect_accepted("<r xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c' xmlns:d='urn:d' "
+	                "xmlns:e='urn:e' xmlns:f='urn:f' xmlns:g='urn:g' xmlns:h='urn:h' "
+	                "xmlns:i='urn:i'/>", &ten);
+	expect_refused_at("<r xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c' xmlns:d='urn:d' "
+	                  "xmlns:e='urn:e' xmlns:f='urn:f' xmlns:g='urn:g' xmlns:h='urn:h' "
+	                  "xmlns:i='urn:i' xmlns:j='urn:j'/>", &ten, "limits.max-nodes", 1);
+}
+
+static void quoted_values_are_not_counted(void **state)
+{
+	(void)state;
+	/* '=', '>', the other quote and fake declarations inside values are value bytes */
+	struct text t = { 0 };
+	text_add(&t, "<r a=\"");
+	for (unsigned i = 0; i < 300; i++)
+		text_add(&t, " xmlns:f%u='x'=&gt;= >", i);
+	text_add(&t, "\" b='");
+	for (unsigned i = 0; i < 300; i++)
+		text_add(&t, "\"b%u\"=\"1\"/>", i);
+	text_add(&t, "'>text > = \" ' </r>");
+	expect_accepted(t.s, &limits);
+	free(t.s);
+	/* '<' in a value is not well-formed ... */
+	expect_refused("<r a=\"1 < 2\"/>", "xml.not-well-formed");
+	/* ... and libxml2 ends the value and the tag there and reads on as content, so the scan
+	 * does too: the tag hidden in this value would reach libxml2's quadratic check. */
+	t = (struct text){ 0 };
+	text_add(&t, "<r>\n<s a=\"\n<b");
+	add_attributes(&t, XML_MAX_ATTRIBUTES_PER_ELEMENT + 1);
+	text_add(&t, "/>\"/></r>");
+	expect_refused_at(t.s, &limits, "limits.max-attributes", 3);
+	free(t.s);
+}
+
+/* A tag of 300 attributes and 100 declarations, as text. */
+static char *fake_tag(void)
+{
+	struct text t = { 0 };
+	text_add(&t, "<b");
+	add_attributes(&t, 300);
+	add_namespaces(&t, 100);
+	text_add(&t, ">");
+	return t.s;
+}
+
+static void comments_cdata_and_pis_are_skipped(void **state)
+{
+	(void)state;
+	char *fake = fake_tag();
+	struct text t = { 0 };
+	text_add(&t, "<?xml version=\"1.0\"?><!-- %s --><?pi %s?>\n<r><!--%s--><![CDATA[%s]]>"
+	         "<?target %s ?><?xml-stylesheet %s?><!----><![CDATA[]]>]]&gt;</r><!-- %s -->",
+	         fake, fake, fake, fake, fake, fake, fake);
+	expect_accepted(t.s, &limits);
+	free(t.s);
+
+	/* Where libxml2 does not see a comment, a PI or a CDATA section, neither does the scan. */
+	/* a PI without a target: libxml2 reads on just after "<?" */
+	t = (struct text){ 0 };
+	text_add(&t, "<r><s><? %s?></s></r>", fake);
+	expect_refused_at(t.s, &limits, "limits.max-attributes", 1);
+	free(t.s);
+	/* an XML declaration in error ends at its first '>' (MOVETO_ENDTAG), not at a comment */
+	t = (struct text){ 0 };
+	text_add(&t, "<?xml version=\"1.0\" junk <!-- >\n%s-->", fake);
+	expect_refused_at(t.s, &limits, "limits.max-attributes", 2);
+	free(t.s);
+	/* "--" inside a comment: not well-formed, and libxml2 2.9.14 then ends the comment at a
+	 * different "-->" than a plain search would */
+	t = (struct text){ 0 };
+	text_add(&t, "<r><!-- ---><!-->%s--></r>", fake);
+	expect_refused_at(t.s, &limits, "xml.not-well-formed", 1);
+	free(t.s);
+	expect_refused("<r><!-- a -- b --></r>", "xml.not-well-formed");
+	/* a control character inside a comment: libxml2 would end the comment there */
+	t = (struct text){ 0 };
+	text_add(&t, "<r><s><!-- \x01 %s --></s></r>", fake);
+	expect_refused_at(t.s, &limits, "xml.not-well-formed", 1);
+	free(t.s);
+	expect_refused("<r>\xef\xbf\xbe</r>", "xml.not-well-formed"); /* U+FFFE */
+	/* a DOCTYPE before the root is refused by the scan, whatever its subset hides */
+	t = (struct text){ 0 };
+	text_add(&t, "<!DOCTYPE \"x\" [<!ENTITY e \"<!--\">]>\n<r>%s</r>-->", fake);
+	expect_refused_at(t.s, &limits, "xml.doctype", 1);
+	free(t.s);
+	free(fake);
+}
+
+static void scan_enforces_limits_libxml2_would_stop_reporting(void **state)
+{
+	(void)state;
+	/* After a fatal error (here a duplicate attribute) libxml2 2.9.14 reads on without calling
+	 * Sluice back, so only the scan sees the depth. */
+	struct text t = { 0 };
+	text_add(&t, "<r><a x=\"1\" x=\"1\"/>\n");
+	for (unsigned l = 0; l < 100; l++)
+		text_add(&t, "<d>");
+	expect_refused_at(t.s, &limits, "limits.max-depth", 2);
+	free(t.s);
+}
+
+static void truncated_input_stays_in_bounds(void **state)
+{
+	(void)state;
+	/* Every prefix of a report that uses every construct the scan knows, in a buffer of exactly
+	 * that size (no terminating NUL: under ASan, a read past the end fails the test). */
+	const char *full = "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	                   "<!-- c --><?pi d?><r xmlns:p=\"urn:p\" a='1>' b = \"x\">t<!---->"
+	                   "<![CDATA[<x>]]><?t ?><p:e p:k=\"v\"/></r>\n";
+	size_t n = strlen(full);
+	for (size_t cut = 0; cut <= n; cut++) {
+		uint8_t *buf = malloc(cut ? cut : 1);
+		memcpy(buf, full, cut);
+		struct sluice_error err;
+		xmlDocPtr doc = NULL;
+		enum sluice_rc rc = xml_intake_parse(buf, cut, &limits, &doc, &err);
+		if (cut == n)
+			assert_int_equal(rc, SLUICE_OK);
+		else if (rc != SLUICE_ERR_INVALID_REPORT && !(rc == SLUICE_OK && cut == n - 1))
+			fail_msg("prefix of %zu bytes: rc %d", cut, rc);
+		if (doc != NULL)
+			xmlFreeDoc(doc);
+		free(buf);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -232,6 +519,14 @@ int main(void)
 		cmocka_unit_test(enforces_limits),
 		cmocka_unit_test(strips_comments_and_pis),
 		cmocka_unit_test(locations_name_siblings),
+		cmocka_unit_test(caps_attributes_per_element),
+		cmocka_unit_test(caps_namespaces_per_element),
+		cmocka_unit_test(caps_namespaces_in_scope),
+		cmocka_unit_test(namespace_declarations_are_nodes),
+		cmocka_unit_test(quoted_values_are_not_counted),
+		cmocka_unit_test(comments_cdata_and_pis_are_skipped),
+		cmocka_unit_test(scan_enforces_limits_libxml2_would_stop_reporting),
+		cmocka_unit_test(truncated_input_stays_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
