@@ -493,6 +493,80 @@ static void apply_removals(struct filter *f)
 	}
 }
 
+/* ---- namespace declarations outside portions ----
+ * A namespace declaration (prefix and URI) on an element outside every portion is content
+ * carrying the banner's label, like that element's text and attributes; libxml2 keeps it apart
+ * from the attributes (nsDef). When that content is withheld, every declaration no remaining
+ * element or attribute uses goes too; the ones still in use (ism:, a kept portion's prefix)
+ * stay, or the tree would not serialise. One pass collects the namespaces in use. */
+struct ns_set {
+	const void **v;
+	size_t n, cap;
+};
+
+static void ns_set_add(struct ns_set *s, const void *p)
+{
+	if (p == NULL)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = p;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void ns_collect_used(xmlNodePtr n, struct ns_set *s)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		ns_set_add(s, n->ns);
+		for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+			ns_set_add(s, a->ns);
+		ns_collect_used(n->children, s);
+	}
+}
+
+/* Drops unused declarations from the elements outside portions (not below any portion). */
+static void drop_outside_ns(const struct filter *f, xmlNodePtr n, const struct ns_set *used)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || portion_index(f, n) >= 0 ||
+		    s4774_is_marking_element(n))
+			continue;
+		xmlNsPtr *link = &n->nsDef;
+		while (*link != NULL) {
+			xmlNsPtr ns = *link;
+			const void *key = ns;
+			if (bsearch(&key, used->v, used->n, sizeof(*used->v), ptr_cmp) == NULL) {
+				*link = ns->next;
+				ns->next = NULL;
+				xmlFreeNs(ns);
+			} else {
+				link = &ns->next;
+			}
+		}
+		drop_outside_ns(f, n->children, used);
+	}
+}
+
+static void withhold_outside_ns(const struct filter *f, xmlDocPtr doc)
+{
+	struct ns_set used = { NULL, 0, 0 };
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	ns_collect_used(root, &used);
+	if (used.n > 0)
+		qsort(used.v, used.n, sizeof(*used.v), ptr_cmp);
+	drop_outside_ns(f, root, &used);
+	free(used.v);
+}
+
 static void on_redact_hit(void *arg, const char *rule, unsigned count)
 {
 	struct filter *f = arg;
@@ -756,6 +830,14 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 	for (size_t i = 0; i < f.doc.nportions; i++)
 		if (f.removed[i])
 			f.doc.portions[i].node = NULL;
+	/* Namespace declarations outside portions carry the banner's label too, also where
+	 * there is no text outside portions (outside_ok < 0: not decided yet). */
+	if (outside_ok < 0) {
+		char why_ns[400];
+		outside_ok = marking_admits(&f, &f.doc.banner, why_ns, sizeof(why_ns)) ? 1 : 0;
+	}
+	if (outside_ok == 0)
+		withhold_outside_ns(&f, doc);
 	if (f.profile == FILTER_S4774) {
 		if (!s4774_remark(&f, doc, kept, nkept))
 			goto out;

@@ -457,6 +457,15 @@ decided:
 		rc = file_write_atomic(receipt_path, receipt, receiptlen, 0644, &werr);
 		if (rc != SLUICE_OK) {
 			*err = werr;
+			/* No released report without its receipt: take the report back, and log the
+			 * error after the release record (as when the report cannot be written). */
+			if (result.decision == RELEASE_RELEASED && out_path != NULL) {
+				(void)unlink(out_path);
+				record_set_reason(&rec, "error", &werr);
+				rec.output_sha256[0] = '\0';
+				struct sluice_error ignored;
+				(void)audit_record(ctx, &rec, NULL, &ignored);
+			}
 			goto out;
 		}
 	}

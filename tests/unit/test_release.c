@@ -221,6 +221,32 @@ static void outside_content_carries_the_banner(void **state)
 	release_result_free(&r);
 }
 
+/* Namespace declarations outside portions carry the banner's label: withheld with the text
+ * outside portions, except those still in use (ism:, a kept portion's own prefix). Found by
+ * tests/cli/test_redaction_canaries.sh: the declarations used to survive. */
+static void outside_namespace_declarations_carry_the_banner(void **state)
+{
+	(void)state;
+	struct release_result r;
+	const char *xml = OPEN "xmlns:canaryroot=\"urn:CANARY-ROOT-NS\" xmlns:k=\"urn:kept\" "
+	                  "ism:classification=\"S\" ism:ownerProducer=\"USA\">"
+	                  "<meta xmlns:canarymeta=\"urn:CANARY-META-NS\"/>"
+	                  "<k:a ism:classification=\"U\" ism:ownerProducer=\"USA\">fine</k:a>"
+	                  "</CaseReport>";
+	run("hq", "customs", xml, &r); /* banner S above customs C: no text outside, yet */
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_false(output_has(&r, "CANARY"));
+	assert_false(output_has(&r, "canary"));
+	assert_true(output_has(&r, "xmlns:k=\"urn:kept\""));
+	assert_true(output_has(&r, "<k:a "));
+	release_result_free(&r);
+	run("hq", "police", xml, &r); /* police may see S: the declarations stay */
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_true(output_has(&r, "urn:CANARY-ROOT-NS"));
+	assert_true(output_has(&r, "urn:CANARY-META-NS"));
+	release_result_free(&r);
+}
+
 static void outside_content_follows_banner_withhold_caveats(void **state)
 {
 	(void)state;
@@ -384,6 +410,7 @@ int main(void)
 		cmocka_unit_test(releasability_to_partner),
 		cmocka_unit_test(nested_portion_goes_with_parent),
 		cmocka_unit_test(outside_content_carries_the_banner),
+		cmocka_unit_test(outside_namespace_declarations_carry_the_banner),
 		cmocka_unit_test(outside_content_follows_banner_withhold_caveats),
 		cmocka_unit_test(marker_none_removes_silently),
 		cmocka_unit_test(recomputed_banner_must_admit_destination),
