@@ -172,10 +172,7 @@ static void on_schema_error(void *ctx, xmlErrorPtr e)
 	if (se->have || e == NULL || e->level == XML_ERR_WARNING)
 		return;
 	char msg[512];
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "not valid");
-	size_t l = strlen(msg);
-	while (l > 0 && msg[l - 1] == '\n')
-		msg[--l] = '\0';
+	xml_error_message(e, msg, sizeof(msg)); /* names and values of the report become "?" */
 	sluice_fail_at(se->err, SLUICE_ERR_INVALID_REPORT, "xml.schema", NULL, (unsigned)e->line, 0,
 	               "fails the policy's XSD: %s", msg);
 	se->have = true;

@@ -151,6 +151,30 @@ static void on_end_element(void *ctx, const xmlChar *localname, const xmlChar *p
 	st->end_element(ctx, localname, prefix, uri);
 }
 
+void xml_error_message(const xmlError *e, char *out, size_t outlen)
+{
+	const char *words[3] = { e->str1, e->str2, e->str3 };
+	const char *src = e->message != NULL ? e->message : "parse error";
+	size_t o = 0;
+	while (*src != '\0' && o + 1 < outlen) {
+		size_t hit = 0;
+		for (size_t w = 0; w < 3 && hit == 0; w++) {
+			size_t n = words[w] != NULL ? strlen(words[w]) : 0;
+			if (n > 0 && strncmp(src, words[w], n) == 0)
+				hit = n;
+		}
+		if (hit > 0) {
+			out[o++] = '?';
+			src += hit;
+		} else {
+			out[o++] = *src++;
+		}
+	}
+	out[o] = '\0';
+	while (o > 0 && (out[o - 1] == '\n' || out[o - 1] == ' '))
+		out[--o] = '\0';
+}
+
 static void on_structured_error(void *ctx, xmlErrorPtr e)
 {
 	xmlParserCtxtPtr ctxt = ctx;
@@ -162,10 +186,7 @@ static void on_structured_error(void *ctx, xmlErrorPtr e)
 	if (st == NULL || st->stopped || st->have_error)
 		return;
 	char msg[512];
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "parse error");
-	size_t l = strlen(msg);
-	while (l > 0 && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-		msg[--l] = '\0';
+	xml_error_message(e, msg, sizeof(msg));
 	const char *rule = e->domain == XML_FROM_NAMESPACE ? "xml.namespace" : "xml.not-well-formed";
 	sluice_fail_at(st->err, SLUICE_ERR_INVALID_REPORT, rule, NULL, (unsigned)e->line,
 	               (unsigned)e->int2, "%s", msg);

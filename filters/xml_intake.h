@@ -67,6 +67,11 @@ struct xml_position {
  * still right but cost a scan of the siblings each. */
 struct xml_position *xml_index_positions(xmlDocPtr doc, size_t *count);
 
+/* libxml2's message for error `e`, into `out`, without the report's own words: every string
+ * libxml2 took from the input (e->str1..3: names, values) becomes "?", so that an error that
+ * reaches a receipt or the audit log carries no report content (SPEC 7). */
+void xml_error_message(const xmlError *e, char *out, size_t outlen);
+
 /* An XPath-like location of `node` for receipts: /Root/Child[2] (the index appears when
  * siblings share the name). New string. */
 char *xml_node_location(xmlNodePtr node);

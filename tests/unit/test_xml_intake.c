@@ -474,6 +474,22 @@ static void scan_enforces_limits_libxml2_would_stop_reporting(void **state)
 	free(t.s);
 }
 
+/* Errors reach receipts and the audit log: the report's own names and values must not. */
+static void error_messages_carry_no_report_words(void **state)
+{
+	(void)state;
+	static const char doc[] = "<?xml version=\"1.0\"?>\n<a><CANARYTAG>x</CANARYOTHER></a>\n";
+	struct xml_limits lim = { 1 << 20, 64, 1000 };
+	xmlDocPtr d = NULL;
+	struct sluice_error err;
+	assert_int_equal(xml_intake_parse((const uint8_t *)doc, sizeof(doc) - 1, &lim, &d, &err),
+	                 SLUICE_ERR_INVALID_REPORT);
+	assert_string_equal(err.rule, "xml.not-well-formed");
+	assert_non_null(strstr(err.message, "tag mismatch"));
+	assert_null(strstr(err.message, "CANARY"));
+	assert_int_equal(err.line, 2);
+}
+
 static void truncated_input_stays_in_bounds(void **state)
 {
 	(void)state;
@@ -527,6 +543,7 @@ int main(void)
 		cmocka_unit_test(comments_cdata_and_pis_are_skipped),
 		cmocka_unit_test(scan_enforces_limits_libxml2_would_stop_reporting),
 		cmocka_unit_test(truncated_input_stays_in_bounds),
+		cmocka_unit_test(error_messages_carry_no_report_words),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
