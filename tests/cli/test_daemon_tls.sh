@@ -2,8 +2,10 @@
 # sluiced's mutual-TLS listener, on loopback: `sluiced -t` checks the certificates; agency
 # systems submit with curl and get the signed receipt (200 released, 403 refused, 422 invalid,
 # 413 too large); the client certificate alone decides the source domain; handshakes without a
-# certificate, with another CA's, an expired or a revoked one (after SIGHUP reloads the CRL),
-# and TLS 1.1 are refused and logged; malformed requests get 4xx naming the rule; the listener
+# certificate, with another CA's, an expired, not-yet-valid, serverAuth-only, no-digitalSignature
+# or revoked one (after SIGHUP reloads the CRL), TLS 1.0 and 1.1, weak suites and a client's
+# renegotiation are refused and logged, with nothing reaching the spool or the audit log
+# (docs/SECURITY.md "TLS negative cases"); malformed requests get 4xx naming the rule; the listener
 # killed is restarted; SIGTERM stops cleanly and the audit log verifies.
 # Usage: bash test_daemon_tls.sh PATH/TO/sluice (sluiced is found beside it).
 # shellcheck source=tests/cli/lib.sh

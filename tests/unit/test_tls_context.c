@@ -150,18 +150,27 @@ static void material_refused(const char *which, const char *name)
 	free(path);
 }
 
+/* The certificate PKI/`name`. */
+static X509 *pki_cert(const char *name)
+{
+	char *path = path_join(pki, name);
+	BIO *b = BIO_new_file(path, "r");
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(path);
+	assert_non_null(x);
+	return x;
+}
+
 /* A CRL of the development CA whose window is [now + from_days, now + to_days], or without a
  * nextUpdate when to_days is 0, written as PKI/name. */
 static void write_crl(const char *name, long from_days, long to_days)
 {
-	char *ca_path = path_join(pki, "ca.pem"), *key_path = path_join(pki, "ca.key");
-	BIO *b = BIO_new_file(ca_path, "r");
-	X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	b = BIO_new_file(key_path, "r");
+	char *key_path = path_join(pki, "ca.key");
+	X509 *ca = pki_cert("ca.pem");
+	BIO *b = BIO_new_file(key_path, "r");
 	EVP_PKEY *key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
 	BIO_free(b);
-	assert_non_null(ca);
 	assert_non_null(key);
 	X509_CRL *crl = X509_CRL_new();
 	assert_non_null(crl);
@@ -184,7 +193,6 @@ static void write_crl(const char *name, long from_days, long to_days)
 	X509_CRL_free(crl);
 	EVP_PKEY_free(key);
 	X509_free(ca);
-	free(ca_path);
 	free(key_path);
 }
 
@@ -280,12 +288,7 @@ static void test_stale_crl_is_reported(void **state)
  * the handshake checks a client's certificate. */
 static int verify_error(SSL_CTX *ctx, const char *name)
 {
-	char *path = path_join(pki, name);
-	BIO *b = BIO_new_file(path, "r");
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	free(path);
-	assert_non_null(x);
+	X509 *x = pki_cert(name);
 	X509_STORE_CTX *v = X509_STORE_CTX_new();
 	assert_non_null(v);
 	assert_int_equal(X509_STORE_CTX_init(v, SSL_CTX_get_cert_store(ctx), x, NULL), 1);
