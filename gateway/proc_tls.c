@@ -116,13 +116,19 @@ static void peer_address(const SSL *ssl, char *out, size_t outlen)
 }
 
 /* A handshake this side ends with a fatal alert (no certificate, unknown CA, expired or
- * revoked certificate, an old protocol version): say so, with the client's address. */
+ * revoked certificate, an old protocol version), or a TLS 1.2 client asks to renegotiate (the
+ * context refuses it with a no_renegotiation warning): say so, with the client's address. */
 static void on_tls_info(const SSL *ssl, int where, int ret)
 {
-	if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE) && (ret >> 8) == SSL3_AL_FATAL) {
-		char peer[80];
+	if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_WRITE))
+		return;
+	char peer[80];
+	int alert = ret & 0xff;
+	if ((ret >> 8) == SSL3_AL_WARNING && alert == SSL_AD_NO_RENEGOTIATION) {
 		peer_address(ssl, peer, sizeof(peer));
-		int alert = ret & 0xff;
+		daemon_log(LOG_WARNING, "tls", "refused a renegotiation from %s", peer);
+	} else if ((ret >> 8) == SSL3_AL_FATAL) {
+		peer_address(ssl, peer, sizeof(peer));
 		/* OpenSSL 3.0 has no name for TLS 1.3's certificate_required (116) */
 		daemon_log(LOG_WARNING, "tls", "refused a TLS connection from %s: alert %d, %s", peer,
 		           alert, alert == 116 ? "certificate required" : SSL_alert_desc_string_long(ret));

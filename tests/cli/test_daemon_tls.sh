@@ -2,8 +2,10 @@
 # sluiced's mutual-TLS listener, on loopback: `sluiced -t` checks the certificates; agency
 # systems submit with curl and get the signed receipt (200 released, 403 refused, 422 invalid,
 # 413 too large); the client certificate alone decides the source domain; handshakes without a
-# certificate, with another CA's, an expired or a revoked one (after SIGHUP reloads the CRL),
-# and TLS 1.1 are refused and logged; malformed requests get 4xx naming the rule; the listener
+# certificate, with another CA's, an expired, not-yet-valid, serverAuth-only, no-digitalSignature
+# or revoked one (after SIGHUP reloads the CRL), TLS 1.0 and 1.1, weak suites and a client's
+# renegotiation are refused and logged, with nothing reaching the spool or the audit log
+# (docs/SECURITY.md "TLS negative cases"); malformed requests get 4xx naming the rule; the listener
 # killed is restarted; SIGTERM stops cleanly and the audit log verifies.
 # Usage: bash test_daemon_tls.sh PATH/TO/sluice (sluiced is found beside it).
 # shellcheck source=tests/cli/lib.sh
@@ -31,6 +33,7 @@ database = $X/index.txt
 new_certs_dir = $X/new
 serial = $X/serial
 policy = any
+unique_subject = no
 default_md = default
 [any]
 commonName = supplied
@@ -38,16 +41,29 @@ commonName = supplied
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
+[server_only]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+[no_signature]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, keyEncipherment
+extendedKeyUsage = clientAuth
 CNF
-issue() { # issue NAME CN START END
+issue() { # issue NAME CN START END [EXTENSIONS]
 	openssl genpkey -algorithm ed25519 -out "$X/$1.key" 2>/dev/null &&
 		openssl req -new -key "$X/$1.key" -subj "/CN=$2" -out "$X/$1.csr" 2>/dev/null &&
 		openssl ca -batch -config "$X/ca.cnf" -cert "$D/pki/ca.pem" -keyfile "$D/pki/ca.key" \
-			-startdate "$3" -enddate "$4" -extensions client -in "$X/$1.csr" -out "$X/$1.pem" \
+			-startdate "$3" -enddate "$4" -extensions "${5:-client}" -in "$X/$1.csr" -out "$X/$1.pem" \
 			>/dev/null 2>&1
 }
 check "an expired client certificate is made" issue expired intel 20200101000000Z 20210101000000Z
 check "a certificate with CN police-gw is made" issue mapped police-gw 20250101000000Z 20350101000000Z
+# issue 7 item 6: valid from 2099 on; for servers only (extendedKeyUsage serverAuth); a keyUsage
+# without digitalSignature (keyEncipherment only). All from the right CA, CN intel.
+check "a not-yet-valid client certificate is made" issue future intel 20990101000000Z 21000101000000Z
+check "a serverAuth-only certificate is made" issue serveronly intel 20250101000000Z 20350101000000Z server_only
+check "a certificate whose keyUsage lacks digitalSignature is made" issue nosig intel 20250101000000Z 20350101000000Z no_signature
 
 PORT=$((20000 + RANDOM % 30000))
 write_config() {
@@ -223,6 +239,76 @@ cipher=$(openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -cert "$D/pki/intel
 check "TLS 1.2 uses an ECDHE AEAD suite (got '$cipher')" bash -c "[[ '$cipher' == ECDHE-*-GCM-* || '$cipher' == ECDHE-*-CHACHA20-* ]]"
 weak=$(openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -cipher 'AES128-SHA:AES256-SHA' -cert "$D/pki/intel.pem" -key "$D/pki/intel.key" -CAfile "$D/pki/ca.pem" </dev/null 2>/dev/null | sed -n 's/^ *Cipher *: *//p' | head -1)
 check "a client offering only non-forward-secret suites gets none (got '$weak')" bash -c "[ -z '$weak' ] || [ '$weak' = '0000' ] || [ '$weak' = '(NONE)' ]"
+
+# 3b. the other TLS negative cases of issue 7 item 6 (docs/SECURITY.md "TLS negative cases"):
+# each refused at the handshake, or the connection closed, with no report accepted.
+spool_state() { find "$D/spool" -type f | sort | md5sum; audit_transfers "$D/state/audit.log"; }
+seen() { grep -c -e "$1" "$W/daemon.log"; } # seen PATTERN: how many log lines so far
+wait_more() { # wait_more PATTERN N: up to 10 s for more than N log lines with PATTERN
+	for _ in $(seq 1 100); do [ "$(seen "$1")" -gt "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+sc() { # sc ARGS...: openssl s_client to the listener as intel, stdin from /dev/null, all output
+	timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$D/pki/ca.pem" "$@" </dev/null 2>&1
+}
+no_session() { grep -q 'Cipher is (NONE)' <<<"$1" && ! grep -q '^ *Session-ID: [0-9A-F]' <<<"$1"; }
+state0=$(spool_state)
+sr=$R/01-intel-to-police-plain.xml
+post "$X/future" "$U?to=police" "$sr"
+check "a not-yet-valid certificate: no HTTP answer (got $CODE, curl $CURL)" [ "$CODE" = 000 ] && [ "$CURL" != 0 ]
+check "... logged as not yet valid" wait_log "client certificate refused: certificate is not yet valid (depth 0, /CN=intel)"
+purpose='client certificate refused: [a-z]* certificate purpose (depth 0, /CN=intel)' # OpenSSL's wording varies
+n=$(seen "$purpose")
+post "$X/serveronly" "$U?to=police" "$sr"
+check "a certificate for TLS servers only (EKU serverAuth): no HTTP answer (got $CODE, curl $CURL)" [ "$CODE" = 000 ] && [ "$CURL" != 0 ]
+check "... logged as a certificate purpose refusal" wait_more "$purpose" "$n"
+n=$(seen "$purpose")
+post "$X/nosig" "$U?to=police" "$sr"
+check "a certificate whose keyUsage lacks digitalSignature: no HTTP answer (got $CODE, curl $CURL)" [ "$CODE" = 000 ] && [ "$CURL" != 0 ]
+check "... logged as a certificate purpose refusal" wait_more "$purpose" "$n"
+# TLS 1.0: OpenSSL 3 sends it only at security level 0; the new alert 70 in the log shows that
+# the gateway saw the TLS 1.0 hello and refused it (not a client that gave up by itself).
+n=$(seen "alert 70, protocol version")
+out=$(sc -tls1 -cipher 'DEFAULT@SECLEVEL=0' -cert "$D/pki/intel.pem" -key "$D/pki/intel.key")
+check "TLS 1.0: no session" no_session "$out"
+check "... refused by the gateway, logged as protocol version" wait_more "alert 70, protocol version" "$n"
+n=$(seen "alert 70, protocol version")
+out=$(sc -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -cert "$D/pki/intel.pem" -key "$D/pki/intel.key")
+check "TLS 1.1 (openssl s_client): no session" no_session "$out"
+check "... logged as protocol version" wait_more "alert 70, protocol version" "$n"
+# weak suites: forward-secret but CBC (no AEAD), 3DES, RC4 and NULL (offered at level 0), and
+# TLS 1.3's CCM_8 (not in the server's list)
+for suite in ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256 \
+	DES-CBC3-SHA:ECDHE-RSA-DES-CBC3-SHA:RC4-SHA:ECDHE-ECDSA-NULL-SHA:NULL-SHA256; do
+	n=$(seen "alert 40, handshake failure")
+	out=$(sc -tls1_2 -cipher "$suite:@SECLEVEL=0" -cert "$D/pki/intel.pem" -key "$D/pki/intel.key")
+	check "TLS 1.2 offering only $suite: no session" no_session "$out"
+	check "... logged as handshake failure" wait_more "alert 40, handshake failure" "$n"
+done
+n=$(seen "alert 40, handshake failure")
+out=$(sc -tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256 -cert "$D/pki/intel.pem" -key "$D/pki/intel.key")
+check "TLS 1.3 offering only TLS_AES_128_CCM_8_SHA256: no session" no_session "$out"
+check "... logged as handshake failure" wait_more "alert 40, handshake failure" "$n"
+# Client-initiated renegotiation (TLS 1.2, s_client's R command), then a request on the same
+# connection: one handshake only, the renegotiation refused, and the request never served.
+sed 's|</[A-Za-z]*>$|<!-- after renegotiation -->&|' "$sr" >"$W/reneg.xml"
+printf '\n<!-- after renegotiation -->\n' >>"$W/reneg.xml"
+n=$(seen "refused a renegotiation")
+out=$({
+	sleep 1
+	echo R
+	sleep 2
+	printf 'POST /v1/reports?to=police HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$W/reneg.xml")"
+	cat "$W/reneg.xml"
+	sleep 3
+} | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -msg -CAfile "$D/pki/ca.pem" \
+	-cert "$D/pki/intel.pem" -key "$D/pki/intel.key" 2>&1)
+check "renegotiation: the client asked for it" grep -q '^RENEGOTIATING' <<<"$out"
+check "... one handshake only ($(grep -c 'ServerHello$' <<<"$out") ServerHello)" [ "$(grep -c 'ServerHello$' <<<"$out")" = 1 ]
+check "... the gateway answered no_renegotiation" grep -qi 'no.renegotiation' <<<"$out"
+check "... the request after it was not served" bash -c "! grep -q '^HTTP/1.1 ' <<<\"\$1\"" _ "$out"
+check "... logged" wait_more "refused a renegotiation" "$n"
+check "no negative case reached the spool or the audit log" [ "$(spool_state)" = "$state0" ]
 
 # 4. malformed and oversized requests
 post "$D/pki/intel" "https://127.0.0.1:$PORT/v1/other?to=police" "$R/01-intel-to-police-plain.xml"

@@ -150,18 +150,27 @@ static void material_refused(const char *which, const char *name)
 	free(path);
 }
 
+/* The certificate PKI/`name`. */
+static X509 *pki_cert(const char *name)
+{
+	char *path = path_join(pki, name);
+	BIO *b = BIO_new_file(path, "r");
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(path);
+	assert_non_null(x);
+	return x;
+}
+
 /* A CRL of the development CA whose window is [now + from_days, now + to_days], or without a
  * nextUpdate when to_days is 0, written as PKI/name. */
 static void write_crl(const char *name, long from_days, long to_days)
 {
-	char *ca_path = path_join(pki, "ca.pem"), *key_path = path_join(pki, "ca.key");
-	BIO *b = BIO_new_file(ca_path, "r");
-	X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	b = BIO_new_file(key_path, "r");
+	char *key_path = path_join(pki, "ca.key");
+	X509 *ca = pki_cert("ca.pem");
+	BIO *b = BIO_new_file(key_path, "r");
 	EVP_PKEY *key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
 	BIO_free(b);
-	assert_non_null(ca);
 	assert_non_null(key);
 	X509_CRL *crl = X509_CRL_new();
 	assert_non_null(crl);
@@ -184,7 +193,6 @@ static void write_crl(const char *name, long from_days, long to_days)
 	X509_CRL_free(crl);
 	EVP_PKEY_free(key);
 	X509_free(ca);
-	free(ca_path);
 	free(key_path);
 }
 
@@ -276,6 +284,58 @@ static void test_stale_crl_is_reported(void **state)
 	}
 }
 
+/* The verification error of PKI/`name` checked by the context's own store and parameters, as
+ * the handshake checks a client's certificate. */
+static int verify_error(SSL_CTX *ctx, const char *name)
+{
+	X509 *x = pki_cert(name);
+	X509_STORE_CTX *v = X509_STORE_CTX_new();
+	assert_non_null(v);
+	assert_int_equal(X509_STORE_CTX_init(v, SSL_CTX_get_cert_store(ctx), x, NULL), 1);
+	assert_int_equal(X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(v), SSL_CTX_get0_param(ctx)),
+	                 1);
+	(void)X509_verify_cert(v);
+	int e = X509_STORE_CTX_get_error(v);
+	X509_STORE_CTX_free(v);
+	X509_free(x);
+	return e;
+}
+
+/* Issue 7 item 6, what the context itself refuses: client-initiated renegotiation (also with
+ * OpenSSL's ALLOW_CLIENT_RENEGOTIATION left off), tickets and compression; every TLS 1.2 suite
+ * is ECDHE with an AEAD, every suite offered AEAD; and the purpose is sslclient, so that a
+ * certificate from the right CA made for TLS servers (the gateway's own) is not a client's. */
+static void test_server_context_refusals(void **state)
+{
+	struct tls_files f;
+	struct tls_material m;
+	(void)state;
+	configure(&f, "gateway-server.pem", "gateway-server.key", "ca.pem", "ca.crl");
+	SSL_CTX *ctx = context_built(&f, &m, NULL, 0);
+	uint64_t opts = SSL_CTX_get_options(ctx);
+	assert_true(opts & SSL_OP_NO_RENEGOTIATION);
+	assert_false(opts & SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+	assert_true(opts & SSL_OP_NO_TICKET);
+	assert_true(opts & SSL_OP_NO_COMPRESSION);
+	assert_int_equal(SSL_CTX_get_session_cache_mode(ctx), SSL_SESS_CACHE_OFF);
+
+	STACK_OF(SSL_CIPHER) *suites = SSL_CTX_get_ciphers(ctx);
+	assert_true(sk_SSL_CIPHER_num(suites) > 0);
+	for (int i = 0; i < sk_SSL_CIPHER_num(suites); i++) {
+		const SSL_CIPHER *c = sk_SSL_CIPHER_value(suites, i);
+		if (!SSL_CIPHER_is_aead(c))
+			fail_msg("%s is not an AEAD suite", SSL_CIPHER_get_name(c));
+		int kx = SSL_CIPHER_get_kx_nid(c); /* "any" is TLS 1.3's, always ephemeral */
+		if (kx != NID_kx_ecdhe && kx != NID_kx_any)
+			fail_msg("%s is not forward-secret (ECDHE)", SSL_CIPHER_get_name(c));
+	}
+
+	assert_int_equal(verify_error(ctx, "intel.pem"), X509_V_OK);
+	assert_int_equal(verify_error(ctx, "gateway-server.pem"), X509_V_ERR_INVALID_PURPOSE);
+	SSL_CTX_free(ctx);
+	tls_material_free(&m);
+}
+
 static void test_material_free_twice(void **state)
 {
 	struct tls_files f;
@@ -362,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_loads_and_builds),
 		cmocka_unit_test(test_no_crl_configured),
 		cmocka_unit_test(test_stale_crl_is_reported),
+		cmocka_unit_test(test_server_context_refusals),
 		cmocka_unit_test(test_material_free_twice),
 		cmocka_unit_test(test_key_does_not_match_certificate),
 		cmocka_unit_test(test_missing_file),
