@@ -58,8 +58,13 @@ attempt() {
 	[ -n "$RECEIPT" ] && rargs+=(--receipt "$RECEIPT")
 	local rcpt=${RECEIPT:-$OUT.receipt}
 	RC=0
+	# LeakSanitizer cannot run under ptrace (it aborts the process at exit): traced runs of a
+	# sanitizer build go without leak detection, as tests/cli/trace.sh does.
+	local asan=${ASAN_OPTIONS:-}
+	[ -n "$WRAP" ] && asan=${asan:+$asan:}detect_leaks=0
 	# shellcheck disable=SC2086 # WRAP is a command line (strace ...) or nothing
-	$WRAP "$SLUICE" "${rargs[@]}" "$@" "$REPORT" >"$W/$name/stdout" 2>"$W/$name/stderr" || RC=$?
+	ASAN_OPTIONS=$asan $WRAP "$SLUICE" "${rargs[@]}" "$@" "$REPORT" >"$W/$name/stdout" \
+		2>"$W/$name/stderr" || RC=$?
 	N_RUNS=$((N_RUNS + 1))
 	LAST_LOG=$LOG LAST_OUT=$OUT LAST_RCPT=$rcpt
 	local bad=""
