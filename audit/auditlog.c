@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auditrecord.h"
 #include "canonical_json.h"
 #include "fileio.h"
 #include "keys.h"
@@ -877,64 +878,6 @@ enum sluice_rc auditlog_last_head(const char *path, struct tree_head *head,
 
 /* ---- the verifier ------------------------------------------------------------------------ */
 
-struct line_reader {
-	int fd;
-	uint8_t chunk[AUDITLOG_CHUNK];
-	size_t pos, len;
-	bool eof;
-	char *line;
-	size_t linecap;
-};
-
-/* The next line, without its newline, NUL-terminated in lr->line. 1: a line (*newline says
- * whether it ended with one); 0: end of file; -1: read error; -2: longer than the maximum. */
-static int read_line(struct line_reader *lr, size_t *len, bool *newline)
-{
-	size_t n = 0;
-
-	*newline = false;
-	for (;;) {
-		if (lr->pos == lr->len) {
-			if (lr->eof)
-				break;
-			ssize_t r = read(lr->fd, lr->chunk, sizeof(lr->chunk));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				lr->eof = true;
-				break;
-			}
-			lr->pos = 0;
-			lr->len = (size_t)r;
-		}
-		const uint8_t *start = lr->chunk + lr->pos;
-		size_t avail = lr->len - lr->pos;
-		const uint8_t *nl = memchr(start, '\n', avail);
-		size_t take = nl != NULL ? (size_t)(nl - start) : avail;
-		if (n + take > AUDITLOG_LINE_MAX)
-			return -2;
-		if (n + take + 1 > lr->linecap) {
-			lr->linecap = (n + take + 1) * 2;
-			lr->line = xrealloc(lr->line, lr->linecap);
-		}
-		memcpy(lr->line + n, start, take);
-		n += take;
-		lr->pos += take;
-		if (nl != NULL) {
-			lr->pos++;
-			*newline = true;
-			break;
-		}
-	}
-	if (n == 0 && !*newline)
-		return 0;
-	lr->line[n] = '\0';
-	*len = n;
-	return 1;
-}
-
 static enum sluice_rc verify_fail(struct auditlog_verify_result *res, struct sluice_error *err,
                                   const char *path, const char *rule, size_t line,
                                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -1059,7 +1002,9 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
                              struct sluice_error *err)
 {
 	enum sluice_rc rc = SLUICE_OK;
-	struct line_reader *lr = NULL;
+	struct audit_line_reader *lr = NULL;
+	const char *line = NULL;
+	uint64_t offset;
 	struct line_info li = {0};
 	struct merkle_frontier computed;
 	char prev[SHA256_HEX_LEN], want_kid[SHA256_HEX_LEN] = "", why[400];
@@ -1067,7 +1012,8 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 	size_t n = 0, last_cp = 0, len = 0, leaves_cap = 0;
 	uint8_t *sig = NULL;
 	bool newline;
-	int fd = -1, r;
+	int fd = -1;
+	enum audit_line_next r = AUDIT_LINE_END;
 	struct stat st;
 
 	memset(res, 0, sizeof(*res));
@@ -1088,11 +1034,10 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 	rc = open_for_reading(path, &fd, &st, err);
 	if (rc != SLUICE_OK)
 		return rc;
-	lr = xcalloc(1, sizeof(*lr));
-	lr->fd = fd;
+	lr = audit_line_reader_new(fd, 0, AUDITLOG_LINE_MAX);
 	snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
 
-	while ((r = read_line(lr, &len, &newline)) == 1) {
+	while ((r = audit_line_next(lr, &line, &len, &offset, &newline)) == AUDIT_LINE_OK) {
 		n++;
 		res->lines = n;
 		if (!newline) {
@@ -1101,7 +1046,7 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 			                 "or the log was cut mid-line)");
 			goto out;
 		}
-		if (!line_parse(lr->line, len, &li, &rule, why, sizeof(why))) {
+		if (!line_parse(line, len, &li, &rule, why, sizeof(why))) {
 			rc = verify_fail(res, err, path, rule, n, "%s", why);
 			goto out;
 		}
@@ -1194,15 +1139,15 @@ enum sluice_rc auditlog_scan(const char *path, const struct auditlog_scan_option
 				tree->has_head = true;
 			}
 		}
-		sha256_hex(lr->line, len, prev);
+		sha256_hex(line, len, prev);
 		line_info_free(&li);
 	}
-	if (r == -1) {
+	if (r == AUDIT_LINE_IO) {
 		rc = sluice_fail_at(err, SLUICE_ERR_IO, "io.read", path, 0, 0,
 		                    "cannot read the audit log: %s", strerror(errno));
 		goto out;
 	}
-	if (r == -2) {
+	if (r == AUDIT_LINE_TOO_LONG) {
 		rc = verify_fail(res, err, path, "audit.line-too-long", n + 1,
 		                 "longer than %u bytes: not an audit line", AUDITLOG_LINE_MAX);
 		goto out;
@@ -1237,10 +1182,7 @@ out:
 	if (rc != SLUICE_OK && tree != NULL)
 		auditlog_tree_free(tree);
 	line_info_free(&li);
-	if (lr != NULL) {
-		free(lr->line);
-		free(lr);
-	}
+	audit_line_reader_free(lr);
 	close(fd);
 	return rc;
 }
