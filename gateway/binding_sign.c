@@ -187,10 +187,8 @@ enum sluice_rc binding_signature(const struct binding_signer *s, const uint8_t *
 		value = raw;
 		valuelen = 2 * half;
 	}
-	if (ok) {
-		*signature_b64 = xmalloc(4 * ((valuelen + 2) / 3) + 1);
-		ok = EVP_EncodeBlock((unsigned char *)*signature_b64, value, (int)valuelen) > 0;
-	}
+	if (ok)
+		*signature_b64 = base64_encode(value, valuelen);
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(sig);
 	OPENSSL_free(raw);
