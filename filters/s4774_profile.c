@@ -8,10 +8,11 @@
 #include "s4778_binding.h"
 #include "spif.h"
 
-/* The next element after `n` in document order, within `top`. */
-static xmlNodePtr xml_next_element(xmlNodePtr n, xmlNodePtr top)
+/* The next element after `n` in document order, within `top`; with `descend` false, after
+ * `n`'s subtree. */
+static xmlNodePtr next_element(xmlNodePtr n, xmlNodePtr top, bool descend)
 {
-	for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+	for (xmlNodePtr c = descend ? n->children : NULL; c != NULL; c = c->next)
 		if (c->type == XML_ELEMENT_NODE)
 			return c;
 	for (; n != NULL && n != top; n = n->parent)
@@ -36,18 +37,16 @@ static bool is_label_kind(xmlNodePtr n, enum s4774_kind kind)
 	return false;
 }
 
-static bool is_binding(xmlNodePtr n)
-{
-	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	       xmlStrEqual(n->ns->href, (const xmlChar *)S4778_NAMESPACE) &&
-	       xmlStrEqual(n->name, (const xmlChar *)"BindingInformation");
-}
-
 static bool is_4778(xmlNodePtr n, const char *name)
 {
 	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
 	       xmlStrEqual(n->ns->href, (const xmlChar *)S4778_NAMESPACE) &&
 	       xmlStrEqual(n->name, (const xmlChar *)name);
+}
+
+static bool is_binding(xmlNodePtr n)
+{
+	return is_4778(n, "BindingInformation");
 }
 
 bool s4774_is_marking_element(xmlNodePtr node)
@@ -176,10 +175,9 @@ static enum sluice_rc reference_target(struct reader *r, xmlNodePtr root, xmlNod
 		*out = root;
 	} else if (uri[0] == '#' && uri[1] != '\0') {
 		size_t found = 0;
-		for (xmlNodePtr n = root; n != NULL; n = xml_next_element(n, root)) {
-			if (is_binding(n)) /* skip the binding's own subtree */
-				continue;
-			if (has_id(n, (const char *)uri + 1)) {
+		/* Outside every binding: an Id inside one names part of the binding itself. */
+		for (xmlNodePtr n = root; n != NULL; n = next_element(n, root, !is_binding(n))) {
+			if (!is_binding(n) && has_id(n, (const char *)uri + 1)) {
 				*out = n;
 				found++;
 			}
@@ -242,7 +240,7 @@ static enum sluice_rc metadata_binding(struct reader *r, xmlNodePtr root, xmlNod
 static enum sluice_rc collect_bindings(struct reader *r, xmlNodePtr root)
 {
 	enum sluice_rc rc = SLUICE_OK;
-	for (xmlNodePtr n = root; n != NULL && rc == SLUICE_OK; n = xml_next_element(n, root)) {
+	for (xmlNodePtr n = root; n != NULL && rc == SLUICE_OK; n = next_element(n, root, true)) {
 		if (!is_binding(n))
 			continue;
 		for (xmlNodePtr c = n->children; c != NULL && rc == SLUICE_OK; c = c->next) {
@@ -440,26 +438,18 @@ void s4774_embed_bound_labels(struct ism_document *d, struct s4774_labels *l,
 
 void s4774_drop_bindings(xmlNodePtr root)
 {
-	xmlNodePtr *found = NULL;
-	size_t n = 0;
-	/* Collected first: removing while walking would lose the walk's place. */
-	for (xmlNodePtr e = root; e != NULL; e = xml_next_element(e, root))
-		if (is_binding(e) && e != root) {
-			found = xrealloc(found, (n + 1) * sizeof(*found));
-			found[n++] = e;
+	xmlNodePtr e = root;
+	while (e != NULL) {
+		/* The walk moves on past a binding's subtree (a nested one goes with it) before the
+		 * binding is freed. */
+		bool drop = e != root && is_binding(e);
+		xmlNodePtr next = next_element(e, root, !drop);
+		if (drop) {
+			xmlUnlinkNode(e);
+			xmlFreeNode(e);
 		}
-	for (size_t i = 0; i < n; i++) {
-		/* A binding inside another is freed with it. */
-		bool nested = false;
-		for (xmlNodePtr p = found[i]->parent; p != NULL && !nested; p = p->parent)
-			for (size_t k = 0; k < i && !nested; k++)
-				nested = p == found[k];
-		if (nested)
-			continue;
-		xmlUnlinkNode(found[i]);
-		xmlFreeNode(found[i]);
+		e = next;
 	}
-	free(found);
 }
 
 /* ---- roll-up --------------------------------------------------------------------------- */

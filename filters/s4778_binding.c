@@ -16,15 +16,6 @@
 #define ALG_XPATH "http://www.w3.org/TR/1999/REC-xpath-19991116"
 #define ENVELOPED_BDO_XPATH "not(ancestor-or-self::mb:BindingInformation)"
 
-int s4778_is_binding_element(xmlNodePtr node)
-{
-	for (; node != NULL && node->type == XML_ELEMENT_NODE; node = node->parent)
-		if (node->ns != NULL && xmlStrEqual(node->ns->href, (const xmlChar *)S4778_NAMESPACE) &&
-		    xmlStrEqual(node->name, (const xmlChar *)"BindingInformation"))
-			return 1;
-	return 0;
-}
-
 static bool base64(const uint8_t *p, size_t n, char **out)
 {
 	size_t cap = 4 * ((n + 2) / 3) + 1;

@@ -40,7 +40,4 @@ enum sluice_rc s4778_bind(xmlDocPtr doc, xmlNodePtr label, const uint8_t *cert_d
                           uint8_t **signed_info, size_t *signed_info_len,
                           struct sluice_error *err) SLUICE_MUST_CHECK;
 
-/* Whether `node` is (in) an ADatP-4778 BindingInformation. */
-int s4778_is_binding_element(xmlNodePtr node);
-
 #endif
