@@ -153,19 +153,19 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 		rc = malformed(err, "bad banner");
 		goto out;
 	}
+	/* Kept in `out` at once: on a later error release_result_free takes it with the rest. */
 	char *source_banner = NULL;
 	if (sbuf_get_cstring(&b, &source_banner, FILTER_IPC_MAX_STRING)) {
 		rc = malformed(err, "bad source banner");
 		goto out;
 	}
-	if (source_banner[0] == '\0' || decision != RELEASE_RELEASED) {
+	if (source_banner[0] != '\0' && decision == RELEASE_RELEASED)
+		out->source_banner = source_banner;
+	else
 		free(source_banner);
-		source_banner = NULL;
-	}
 	const uint8_t *sip;
 	size_t silen;
 	if (sbuf_get_string_ptr(&b, &sip, &silen, FILTER_IPC_MAX_STRING)) {
-		free(source_banner);
 		rc = malformed(err, "bad signed info");
 		goto out;
 	}
@@ -177,17 +177,14 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 	const uint8_t *op;
 	size_t olen;
 	if (sbuf_get_string_ptr(&b, &op, &olen, max_output)) {
-		free(source_banner);
 		rc = malformed(err, "bad or oversized output");
 		goto out;
 	}
 	if (sbuf_remaining(&b) != 0) {
-		free(source_banner);
 		rc = malformed(err, "trailing bytes");
 		goto out;
 	}
 	if ((decision == RELEASE_RELEASED) != (olen > 0)) {
-		free(source_banner);
 		rc = malformed(err, "output present without release, or release without output");
 		goto out;
 	}
@@ -199,7 +196,6 @@ enum sluice_rc filter_ipc_decode(const uint8_t *p, size_t len, size_t max_output
 		out->banner = s;
 		s = NULL;
 	}
-	out->source_banner = source_banner;
 	out->decision = (enum release_decision)decision;
 out:
 	free(s);
