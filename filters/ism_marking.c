@@ -1066,6 +1066,15 @@ static enum sluice_rc walk_elements(xmlNodePtr n, int parent, struct walk *w,
 	for (; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		/* A reader takes `ism:` for IC-ISM; bound elsewhere, `ism:classification="TS"` would
+		 * look like a marking that Sluice (which reads namespaces, not prefixes) does not see. */
+		for (xmlNsPtr ns = n->nsDef; ns != NULL; ns = ns->next)
+			if (ns->prefix != NULL && xmlStrEqual(ns->prefix, BAD_CAST "ism") &&
+			    !xmlStrEqual(ns->href, BAD_CAST ISM_NS))
+				return sluice_fail_at(err, SLUICE_ERR_INVALID_REPORT, "ism.prefix-rebound",
+				                      NULL, (unsigned)xmlGetLineNo(n), 0,
+				                      "the prefix ism is bound to a namespace other than "
+				                      ISM_NS " (line %ld)", xmlGetLineNo(n));
 		int here = parent;
 		char *res = ism_attr_get(n, "resourceElement");
 		bool is_banner = res != NULL && strcmp(res, "true") == 0;

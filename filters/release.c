@@ -775,6 +775,7 @@ void release_filter(const struct release_request *req, const uint8_t *report, si
 		goto out;
 	}
 	(void)xml_strip_comments_and_pis(doc);
+	(void)xml_strip_fetch_hints(doc);
 	enum sluice_rc read_rc =
 		f.profile == FILTER_TLP ? tlp_document_read(doc, req->policy, f.source, &f.doc, &err)
 		: f.profile == FILTER_S4774 ? s4774_document_read(doc, f.source, &f.doc, &f.s4774, &err)

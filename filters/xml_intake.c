@@ -734,6 +734,42 @@ size_t xml_strip_comments_and_pis(xmlDocPtr doc)
 	return strip(doc->children);
 }
 
+static bool is_fetch_hint(xmlAttrPtr a)
+{
+	if (a->ns == NULL || a->ns->href == NULL)
+		return false;
+	if (xmlStrEqual(a->ns->href, XML_XML_NAMESPACE))
+		return xmlStrEqual(a->name, BAD_CAST "base");
+	return xmlStrEqual(a->ns->href, BAD_CAST "http://www.w3.org/2001/XMLSchema-instance") &&
+	       (xmlStrEqual(a->name, BAD_CAST "schemaLocation") ||
+	        xmlStrEqual(a->name, BAD_CAST "noNamespaceSchemaLocation"));
+}
+
+static size_t strip_hints(xmlNodePtr n)
+{
+	size_t removed = 0;
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		xmlAttrPtr a = n->properties;
+		while (a != NULL) {
+			xmlAttrPtr next = a->next;
+			if (is_fetch_hint(a)) {
+				(void)xmlRemoveProp(a);
+				removed++;
+			}
+			a = next;
+		}
+		removed += strip_hints(n->children);
+	}
+	return removed;
+}
+
+size_t xml_strip_fetch_hints(xmlDocPtr doc)
+{
+	return strip_hints(doc->children);
+}
+
 enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
                              struct sluice_error *err)
 {

@@ -51,6 +51,12 @@ enum sluice_rc xml_intake_parse(const uint8_t *data, size_t len, const struct xm
  * how many were removed. */
 size_t xml_strip_comments_and_pis(xmlDocPtr doc);
 
+/* Removes the attributes that tell a reader's parser where to fetch something:
+ * xsi:schemaLocation, xsi:noNamespaceSchemaLocation and xml:base. Sluice never follows them
+ * (the policy's XSD alone validates), but carried across they would make the receiver's parser
+ * a beacon for the sender (docs/SECURITY.md, Findings 2 and 4). Returns how many were removed. */
+size_t xml_strip_fetch_hints(xmlDocPtr doc);
+
 /* Serialises the tree as UTF-8 with an XML declaration. */
 enum sluice_rc xml_serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen,
                              struct sluice_error *err) SLUICE_MUST_CHECK;

@@ -141,9 +141,14 @@ done | head -n 5)
 check "every line of expected.tsv names an existing input${stale:+ (missing: $stale)}" [ -z "$stale" ]
 check "at least 100 project-written hostile inputs ($PROJECT_HOSTILE: $committed committed, $generated generated, the rest under schema/)" \
 	[ "$PROJECT_HOSTILE" -ge 100 ]
-released_probe=$W/out/hostile_probes_schemalocation-hint-carried.xml
-check "the recorded probe carries the schemaLocation hint to the receiver (README.md, Probes)" \
-	grep -q 'beacon.xsd' "$released_probe"
+released_probe=$W/out/hostile_probes_schemalocation-hint-stripped.xml
+check "the schemaLocation probe is released (README.md, Probes)" [ -s "$released_probe" ]
+check "the schemaLocation hint does not reach the receiver (SECURITY.md, Findings 2)" \
+	lacks 'beacon.xsd\|schemaLocation' "$released_probe"
+released_probe=$W/out/hostile_probes_xml-base-and-lang.xml
+check "the xml:base probe is released, xml:lang kept" grep -q 'xml:lang="en"' "$released_probe"
+check "xml:base does not reach the receiver (SECURITY.md, Findings 4)" \
+	lacks 'xml:base=\|127.0.0.1' "$released_probe"
 
 # ---- The public corpus, when it sits beside the checkout: every file -------------------------
 CORPUS=$SLUICE_SOURCE/../shared/corpus/xml-attacks

@@ -332,6 +332,56 @@ static void invalid_reports_are_invalid(void **state)
 	release_result_free(&r);
 }
 
+/* Findings 3 (docs/SECURITY.md): `ism:` bound to another namespace would show a reader a
+ * marking that Sluice does not see; refused wherever it is declared. */
+static void rebound_ism_prefix_is_invalid(void **state)
+{
+	(void)state;
+	struct release_result r;
+	run("hq", "police",
+	    OPEN "ism:classification=\"U\" ism:ownerProducer=\"USA\">\n"
+	    "<Para xmlns:ism=\"urn:example:not-ism\" ism:classification=\"TS\" "
+	    "ism:ownerProducer=\"USA\">looks TS</Para></CaseReport>", &r);
+	assert_int_equal(r.decision, RELEASE_INVALID);
+	assert_string_equal(r.error.rule, "ism.prefix-rebound");
+	assert_int_equal(r.error.line, 3);
+	assert_null(strstr(r.error.message, "not-ism"));
+	release_result_free(&r);
+	/* The IC-ISM namespace under another prefix is IC-ISM all the same: released. */
+	run("hq", "police",
+	    OPEN "ism:classification=\"U\" ism:ownerProducer=\"USA\">\n"
+	    "<Para xmlns:i=\"urn:us:gov:ic:ism\" i:classification=\"U\" "
+	    "i:ownerProducer=\"USA\">fine</Para></CaseReport>", &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	release_result_free(&r);
+}
+
+/* Findings 2 and 4: hints that make a reader's parser fetch something never cross; xml:lang and
+ * an attribute merely named schemaLocation in another namespace do. */
+static void fetch_hints_are_stripped(void **state)
+{
+	(void)state;
+	struct release_result r;
+	run("hq", "police",
+	    "<CaseReport xmlns:ism=\"urn:us:gov:ic:ism\" "
+	    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:o=\"urn:example:other\" "
+	    "ism:resourceElement=\"true\" ism:classification=\"U\" ism:ownerProducer=\"USA\" "
+	    "xsi:schemaLocation=\"urn:x http://127.0.0.1:9/beacon.xsd\" "
+	    "xsi:noNamespaceSchemaLocation=\"http://127.0.0.1:9/nons.xsd\">"
+	    "<Para ism:classification=\"U\" ism:ownerProducer=\"USA\" "
+	    "xml:base=\"http://127.0.0.1:9/base/\" xml:lang=\"en\" "
+	    "o:schemaLocation=\"kept-value\">text</Para></CaseReport>", &r);
+	assert_int_equal(r.decision, RELEASE_RELEASED);
+	assert_false(output_has(&r, "127.0.0.1"));
+	assert_false(output_has(&r, "xsi:schemaLocation"));
+	assert_false(output_has(&r, "noNamespaceSchemaLocation"));
+	assert_false(output_has(&r, "xml:base"));
+	assert_true(output_has(&r, "xml:lang=\"en\""));
+	assert_true(output_has(&r, "o:schemaLocation=\"kept-value\""));
+	assert_true(output_has(&r, ">text</Para>"));
+	release_result_free(&r);
+}
+
 static void redaction_applies_to_attributes_not_markings(void **state)
 {
 	(void)state;
@@ -415,6 +465,8 @@ int main(void)
 		cmocka_unit_test(marker_none_removes_silently),
 		cmocka_unit_test(recomputed_banner_must_admit_destination),
 		cmocka_unit_test(invalid_reports_are_invalid),
+		cmocka_unit_test(rebound_ism_prefix_is_invalid),
+		cmocka_unit_test(fetch_hints_are_stripped),
 		cmocka_unit_test(redaction_applies_to_attributes_not_markings),
 		cmocka_unit_test(schema_validates_reports),
 		cmocka_unit_test(schema_never_leaves_its_folder),
