@@ -117,7 +117,10 @@ static void peer_address(const SSL *ssl, char *out, size_t outlen)
 
 /* A handshake this side ends with a fatal alert (no certificate, unknown CA, expired or
  * revoked certificate, an old protocol version), or a TLS 1.2 client asks to renegotiate (the
- * context refuses it with a no_renegotiation warning): say so, with the client's address. */
+ * context refuses it with a no_renegotiation warning): say so, with the client's address.
+ * A warning lets the client go on, and ask again, one log line each time: the connection is
+ * shut down at the first request instead (evhttp then sees the end of the stream and frees
+ * it), so one connection cannot flood the log. */
 static void on_tls_info(const SSL *ssl, int where, int ret)
 {
 	if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_WRITE))
@@ -126,7 +129,11 @@ static void on_tls_info(const SSL *ssl, int where, int ret)
 	int alert = ret & 0xff;
 	if ((ret >> 8) == SSL3_AL_WARNING && alert == SSL_AD_NO_RENEGOTIATION) {
 		peer_address(ssl, peer, sizeof(peer));
-		daemon_log(LOG_WARNING, "tls", "refused a renegotiation from %s", peer);
+		daemon_log(LOG_WARNING, "tls", "refused a renegotiation from %s; connection closed",
+		           peer);
+		int fd = SSL_get_fd(ssl);
+		if (fd >= 0)
+			(void)shutdown(fd, SHUT_RDWR);
 	} else if ((ret >> 8) == SSL3_AL_FATAL) {
 		peer_address(ssl, peer, sizeof(peer));
 		/* OpenSSL 3.0 has no name for TLS 1.3's certificate_required (116) */
