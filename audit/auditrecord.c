@@ -41,6 +41,28 @@ void audit_line_reader_free(struct audit_line_reader *r)
 	free(r);
 }
 
+/* Makes sure chunk[pos] is a byte to look at: AUDIT_LINE_OK, AUDIT_LINE_END at the end of the
+ * file, or AUDIT_LINE_IO. */
+static enum audit_line_next fill(struct audit_line_reader *r)
+{
+	while (r->pos == r->len) {
+		if (r->eof)
+			return AUDIT_LINE_END;
+		ssize_t got = read(r->fd, r->chunk, sizeof(r->chunk));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return AUDIT_LINE_IO;
+		if (got == 0) {
+			r->eof = true;
+			return AUDIT_LINE_END;
+		}
+		r->pos = 0;
+		r->len = (size_t)got;
+	}
+	return AUDIT_LINE_OK;
+}
+
 enum audit_line_next audit_line_next(struct audit_line_reader *r, const char **line,
                                      size_t *len, uint64_t *offset, bool *newline)
 {
@@ -49,21 +71,11 @@ enum audit_line_next audit_line_next(struct audit_line_reader *r, const char **l
 	*newline = false;
 	*offset = r->offset;
 	for (;;) {
-		if (r->pos == r->len) {
-			if (r->eof)
-				break;
-			ssize_t got = read(r->fd, r->chunk, sizeof(r->chunk));
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0)
-				return AUDIT_LINE_IO;
-			if (got == 0) {
-				r->eof = true;
-				break;
-			}
-			r->pos = 0;
-			r->len = (size_t)got;
-		}
+		enum audit_line_next got = fill(r);
+		if (got == AUDIT_LINE_IO)
+			return got;
+		if (got == AUDIT_LINE_END)
+			break;
 		const uint8_t *start = r->chunk + r->pos;
 		size_t avail = r->len - r->pos;
 		const uint8_t *nl = memchr(start, '\n', avail);
@@ -91,6 +103,23 @@ enum audit_line_next audit_line_next(struct audit_line_reader *r, const char **l
 	*line = r->line;
 	*len = n;
 	return AUDIT_LINE_OK;
+}
+
+enum audit_line_next audit_line_skip(struct audit_line_reader *r)
+{
+	for (;;) {
+		enum audit_line_next got = fill(r);
+		if (got != AUDIT_LINE_OK)
+			return got;
+		const uint8_t *start = r->chunk + r->pos;
+		size_t avail = r->len - r->pos;
+		const uint8_t *nl = memchr(start, '\n', avail);
+		size_t take = nl != NULL ? (size_t)(nl - start) + 1 : avail;
+		r->pos += take;
+		r->offset += take;
+		if (nl != NULL)
+			return AUDIT_LINE_OK;
+	}
 }
 
 static bool is_hex64(const char *s)

@@ -38,6 +38,11 @@ enum audit_line_next {
 enum audit_line_next audit_line_next(struct audit_line_reader *r, const char **line,
                                      size_t *len, uint64_t *offset, bool *newline);
 
+/* After AUDIT_LINE_TOO_LONG: consumes the rest of that line, newline included, without holding
+ * it, so that reading can go on with the next one. AUDIT_LINE_OK, AUDIT_LINE_END when the file
+ * ended first, or AUDIT_LINE_IO. */
+enum audit_line_next audit_line_skip(struct audit_line_reader *r);
+
 enum audit_line_type { AUDIT_LINE_TRANSFER, AUDIT_LINE_CHECKPOINT };
 
 struct audit_line {

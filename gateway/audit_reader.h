@@ -6,7 +6,7 @@
  * verify the chain: auditlog_verify does, and the callers say so.
  *
  * A line that is not a transfer or checkpoint line of the documented shape is reported as
- * AUDIT_LINE_BAD with its number and why, and reading goes on: each caller decides whether a
+ * AUDIT_ENTRY_BAD with its number and why, and reading goes on: each caller decides whether a
  * bad line stops it (export) or is shown (report).
  */
 #ifndef SLUICE_AUDIT_READER_H
@@ -25,15 +25,15 @@
 
 #define AUDIT_TIME_LEN 21
 
-enum audit_line_kind {
-	AUDIT_LINE_TRANSFER,   /* a transfer line whose record has a string time and decision */
-	AUDIT_LINE_CHECKPOINT, /* a checkpoint line (its members are not checked here) */
-	AUDIT_LINE_BAD,        /* anything else: `why` says what */
+enum audit_entry_kind {
+	AUDIT_ENTRY_TRANSFER,   /* a transfer line whose record has a string time and decision */
+	AUDIT_ENTRY_CHECKPOINT, /* a checkpoint line (its members are not checked here) */
+	AUDIT_ENTRY_BAD,        /* anything else: `why` says what */
 };
 
-struct audit_line {
+struct audit_entry {
 	size_t number;             /* 1-based line number */
-	enum audit_line_kind kind;
+	enum audit_entry_kind kind;
 	json_t *json;              /* the parsed line; NULL for a bad line; the reader owns it */
 	json_t *record;            /* transfer lines: the "record" object inside `json` */
 	const char *why;           /* bad lines: a static description */
@@ -47,7 +47,7 @@ enum sluice_rc audit_reader_open(const char *path, struct audit_reader **out,
 
 /* The next line in *line, valid until the next call or close: 1 a line, 0 the end of the log,
  * -1 a read error (SLUICE_ERR_IO in `err`). */
-int audit_reader_next(struct audit_reader *r, struct audit_line *line, struct sluice_error *err)
+int audit_reader_next(struct audit_reader *r, struct audit_entry *line, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
 
 /* NULL is fine. */

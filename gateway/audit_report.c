@@ -259,7 +259,7 @@ static size_t verified_below(const struct audit_report *r)
 	return 0;
 }
 
-static void note_checkpoint(struct audit_report *r, const struct audit_line *line)
+static void note_checkpoint(struct audit_report *r, const struct audit_entry *line)
 {
 	const json_t *j = line->json;
 	struct report_checkpoint *cp = &r->last_good;
@@ -283,18 +283,18 @@ static void note_checkpoint(struct audit_report *r, const struct audit_line *lin
 	r->covered_records = r->records;
 }
 
-void audit_report_add_line(struct audit_report *r, const struct audit_line *line)
+void audit_report_add_line(struct audit_report *r, const struct audit_entry *line)
 {
 	r->lines++;
 	switch (line->kind) {
-	case AUDIT_LINE_TRANSFER:
+	case AUDIT_ENTRY_TRANSFER:
 		r->transfer_lines++;
 		add_record(r, line->record);
 		break;
-	case AUDIT_LINE_CHECKPOINT:
+	case AUDIT_ENTRY_CHECKPOINT:
 		note_checkpoint(r, line);
 		break;
-	case AUDIT_LINE_BAD:
+	case AUDIT_ENTRY_BAD:
 		if (r->bad_lines++ == 0) {
 			r->first_bad_line = line->number;
 			r->first_bad_why = line->why;

@@ -116,7 +116,7 @@ void audit_report_init(struct audit_report *r);
 void audit_report_free(struct audit_report *r);
 
 /* Counts one line of the log (set `verification`, `verify` and the period first). */
-void audit_report_add_line(struct audit_report *r, const struct audit_line *line);
+void audit_report_add_line(struct audit_report *r, const struct audit_entry *line);
 
 /* Writes the page. `log_name` is the log's path as given (shown, escaped). */
 void audit_report_write_html(FILE *out, const struct audit_report *r, const char *log_name,

@@ -68,7 +68,7 @@ int cmd_audit_export(int argc, char **argv)
 
 	struct sluice_error err;
 	struct audit_reader *reader = NULL;
-	struct audit_line line;
+	struct audit_entry line;
 	const char *log = argv[optind];
 	int got, rc = 0;
 	if (audit_reader_open(log, &reader, &err) != SLUICE_OK) {
@@ -79,11 +79,11 @@ int cmd_audit_export(int argc, char **argv)
 		if (got < 0) {
 			sluice_error_print("sluice audit export", &err);
 			rc = 74;
-		} else if (line.kind == AUDIT_LINE_BAD) {
+		} else if (line.kind == AUDIT_ENTRY_BAD) {
 			fprintf(stderr, "sluice audit export: %s: line %zu is not an audit record (%s)\n",
 			        log, line.number, line.why);
 			rc = 1;
-		} else if (line.kind == AUDIT_LINE_TRANSFER) {
+		} else if (line.kind == AUDIT_ENTRY_TRANSFER) {
 			char *msg = syslog_format_record(line.record, line.number, &origin);
 			puts(msg);
 			free(msg);

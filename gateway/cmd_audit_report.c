@@ -56,7 +56,7 @@ static int read_into(struct audit_report *r, const char *log)
 {
 	struct sluice_error err;
 	struct audit_reader *reader = NULL;
-	struct audit_line line;
+	struct audit_entry line;
 	int got = 0;
 	if (audit_reader_open(log, &reader, &err) != SLUICE_OK) {
 		sluice_error_print("sluice audit report", &err);

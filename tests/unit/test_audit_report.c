@@ -94,7 +94,7 @@ static void test_escape_cuts_long_strings(void **state)
 static void add_transfer(struct audit_report *r, size_t number, const char *record_json)
 {
 	json_t *rec = json_from_text(record_json);
-	struct audit_line line = { .number = number, .kind = AUDIT_LINE_TRANSFER, .record = rec };
+	struct audit_entry line = { .number = number, .kind = AUDIT_ENTRY_TRANSFER, .record = rec };
 	audit_report_add_line(r, &line);
 	json_decref(rec);
 }
@@ -102,7 +102,7 @@ static void add_transfer(struct audit_report *r, size_t number, const char *reco
 static void add_checkpoint(struct audit_report *r, size_t number, const char *json)
 {
 	json_t *j = json_from_text(json);
-	struct audit_line line = { .number = number, .kind = AUDIT_LINE_CHECKPOINT, .json = j };
+	struct audit_entry line = { .number = number, .kind = AUDIT_ENTRY_CHECKPOINT, .json = j };
 	audit_report_add_line(r, &line);
 	json_decref(j);
 }
@@ -280,7 +280,7 @@ static void test_bad_lines_counted(void **state)
 	struct audit_report r;
 	(void)state;
 	audit_report_init(&r);
-	struct audit_line bad = { .number = 4, .kind = AUDIT_LINE_BAD, .why = "not JSON" };
+	struct audit_entry bad = { .number = 4, .kind = AUDIT_ENTRY_BAD, .why = "not JSON" };
 	audit_report_add_line(&r, &bad);
 	bad.number = 9;
 	audit_report_add_line(&r, &bad);
@@ -386,14 +386,14 @@ static void test_reader_kinds(void **state)
 		"{\"type\":\"note\"}\n"
 		"[1,2]\n"
 		"{\"type\":\"checkpoint\",\"seq\":9}";
-	enum audit_line_kind want[] = {
-		AUDIT_LINE_TRANSFER, AUDIT_LINE_CHECKPOINT, AUDIT_LINE_BAD, AUDIT_LINE_BAD,
-		AUDIT_LINE_BAD,      AUDIT_LINE_BAD,        AUDIT_LINE_BAD, AUDIT_LINE_BAD,
-		AUDIT_LINE_CHECKPOINT,
+	enum audit_entry_kind want[] = {
+		AUDIT_ENTRY_TRANSFER, AUDIT_ENTRY_CHECKPOINT, AUDIT_ENTRY_BAD, AUDIT_ENTRY_BAD,
+		AUDIT_ENTRY_BAD,      AUDIT_ENTRY_BAD,        AUDIT_ENTRY_BAD, AUDIT_ENTRY_BAD,
+		AUDIT_ENTRY_CHECKPOINT,
 	};
 	struct tmp t;
 	struct audit_reader *r = NULL;
-	struct audit_line line;
+	struct audit_entry line;
 	struct sluice_error err;
 	size_t n = 0;
 	int got;
@@ -404,10 +404,10 @@ static void test_reader_kinds(void **state)
 		assert_true(n < sizeof(want) / sizeof(want[0]));
 		assert_int_equal(line.number, n + 1);
 		assert_int_equal(line.kind, want[n]);
-		if (line.kind == AUDIT_LINE_TRANSFER)
+		if (line.kind == AUDIT_ENTRY_TRANSFER)
 			assert_string_equal(json_string_value(json_object_get(line.record, "decision")),
 			                    "released");
-		if (line.kind == AUDIT_LINE_BAD)
+		if (line.kind == AUDIT_ENTRY_BAD)
 			assert_non_null(line.why);
 		n++;
 	}
@@ -424,7 +424,7 @@ static void test_reader_skips_an_overlong_line(void **state)
 	char *text = malloc(big + sizeof(tail));
 	struct tmp t;
 	struct audit_reader *r = NULL;
-	struct audit_line line;
+	struct audit_entry line;
 	struct sluice_error err;
 	(void)state;
 	assert_non_null(text);
@@ -434,11 +434,11 @@ static void test_reader_skips_an_overlong_line(void **state)
 	free(text);
 	assert_int_equal(audit_reader_open(t.path, &r, &err), SLUICE_OK);
 	assert_int_equal(audit_reader_next(r, &line, &err), 1);
-	assert_int_equal(line.kind, AUDIT_LINE_BAD);
+	assert_int_equal(line.kind, AUDIT_ENTRY_BAD);
 	assert_string_equal(line.why, "longer than 16 MiB");
 	assert_int_equal(audit_reader_next(r, &line, &err), 1);
 	assert_int_equal(line.number, 2);
-	assert_int_equal(line.kind, AUDIT_LINE_CHECKPOINT);
+	assert_int_equal(line.kind, AUDIT_ENTRY_CHECKPOINT);
 	assert_int_equal(audit_reader_next(r, &line, &err), 0);
 	audit_reader_close(r);
 	tmpdir_remove(t.dir);
