@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "policy_diff.h"
 #include "policy_dryrun.h"
@@ -30,7 +32,7 @@
 #define DIFF_MAX_REPORTS 10000
 
 static const char usage[] =
-	"usage: sluice policy diff OLD NEW [--corpus DIR]\n"
+	"usage: sluice policy diff OLD NEW [--corpus DIR] [--json]\n"
 	"\n"
 	"What changing policy OLD into NEW changes: profile, limits and schema, caveat rules\n"
 	"added, removed or changed, domains (clearance, holds, TLP membership), flows added or\n"
@@ -40,6 +42,8 @@ static const char usage[] =
 	"10000) under both policies for every affected pair, through the same sandboxed filter\n"
 	"as `sluice release` (nothing is signed, logged or written), and lists the reports\n"
 	"whose outcome changes.\n"
+	"--json prints the same as one JSON object (docs/POLICY.md gives its members), for\n"
+	"review tools and CI pipelines.\n"
 	"Exit: 0 nothing changes, 1 something does, 64 usage, 74 I/O, 78 invalid policy.\n";
 
 /* ---------------------------------------------------------------------------------------- */
@@ -79,6 +83,41 @@ static void print_structure(const char *old_path, const struct policy *a, const 
 		putchar('\n');
 	}
 	printf("%zu change%s\n", d->nchanges, d->nchanges == 1 ? "" : "s");
+}
+
+/* A corpus file name as JSON: it is whatever bytes the folder holds, and JSON strings are
+ * UTF-8. */
+static json_t *name_json(const char *name)
+{
+	json_t *j = json_string(name);
+	return j != NULL ? j : json_string("(a name that is not UTF-8)");
+}
+
+static json_t *policy_json(const char *path, const struct policy *p)
+{
+	return json_pack("{s:o, s:s, s:I, s:s, s:s}", "path", name_json(path), "id", p->id, "version",
+	                 (json_int_t)p->version, "sha256", p->sha256_hex, "bundle_sha256",
+	                 p->bundle_sha256_hex);
+}
+
+static json_t *structure_json(const char *old_path, const struct policy *a,
+                              const char *new_path, const struct policy *b,
+                              const struct policy_diff *d)
+{
+	json_t *changes = json_array();
+	for (size_t i = 0; i < d->nchanges; i++) {
+		const struct policy_change *c = &d->changes[i];
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "group", policy_diff_group_name(c->group),
+		                      "kind", policy_change_kind_name(c->kind), "subject", c->subject,
+		                      "text", c->text);
+		if (c->old_line > 0)
+			json_object_set_new(o, "old_line", json_integer(c->old_line));
+		if (c->new_line > 0)
+			json_object_set_new(o, "new_line", json_integer(c->new_line));
+		json_array_append_new(changes, o);
+	}
+	return json_pack("{s:o, s:o, s:o}", "old", policy_json(old_path, a), "new",
+	                 policy_json(new_path, b), "changes", changes);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -288,7 +327,7 @@ static void print_table(const struct row *rows, size_t n)
 /* Replays the corpus; *changed is the number of outcomes that change. Returns 0 or the exit
  * code of a corpus that cannot be replayed. */
 static int replay(const struct release_context *old_ctx, const struct release_context *new_ctx,
-                  const struct policy_diff *d, const char *dir, size_t *changed)
+                  const struct policy_diff *d, const char *dir, json_t *json, size_t *changed)
 {
 	char **names;
 	size_t nnames, npairs;
@@ -325,6 +364,22 @@ static int replay(const struct release_context *old_ctx, const struct release_co
 		}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	*changed = nrows;
+	if (json != NULL) {
+		json_t *jp = json_array(), *jr = json_array();
+		for (size_t k = 0; k < npairs; k++)
+			json_array_append_new(jp, json_pack("{s:s, s:s}", "from", pairs[k].from, "to",
+			                                    pairs[k].to));
+		for (size_t i = 0; i < nrows; i++)
+			json_array_append_new(jr, json_pack("{s:o, s:s, s:s, s:s, s:s, s:s}", "report",
+			                                    name_json(rows[i].report), "from", rows[i].from, "to",
+			                                    rows[i].to, "old", rows[i].old.s, "new",
+			                                    rows[i].new.s, "change", rows[i].what.s));
+		json_object_set_new(json, "corpus",
+		                    json_pack("{s:o, s:o, s:I, s:o}", "dir", name_json(dir), "pairs", jp,
+		                              "reports", (json_int_t)nnames, "changed", jr));
+		goto done;
+	}
 	printf("\ncorpus %s: %zu affected pair%s", dir, npairs, npairs == 1 ? "" : "s");
 	for (size_t k = 0; k < npairs; k++)
 		printf("%s%s -> %s", k == 0 ? " (" : ", ", pairs[k].from, pairs[k].to);
@@ -334,7 +389,7 @@ static int replay(const struct release_context *old_ctx, const struct release_co
 	printf("%zu report%s x %zu pair%s replayed: %zu outcome%s change (%.1f s)\n", nnames,
 	       nnames == 1 ? "" : "s", npairs, npairs == 1 ? "" : "s", nrows,
 	       nrows == 1 ? "" : "s", secs);
-	*changed = nrows;
+done:
 	free(rows);
 	policy_pairs_free(pairs, npairs);
 	free_names(names, nnames);
@@ -347,10 +402,12 @@ int cmd_policy_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "corpus", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *corpus = NULL;
+	bool as_json = false;
 	int c;
 
 	optind = 1;
@@ -362,6 +419,7 @@ int cmd_policy_diff(int argc, char **argv)
 				return usage_error(usage, "--corpus given twice");
 			corpus = optarg;
 			break;
+		case 'j': as_json = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:
 			return usage_error(usage, "unknown or incomplete option '%s'",
@@ -383,12 +441,25 @@ int cmd_policy_diff(int argc, char **argv)
 	}
 	struct policy_diff d;
 	policy_diff_compute(a.policy, b.policy, &d);
-	print_structure(old_path, a.policy, new_path, b.policy, &d);
+	json_t *json = NULL;
+	if (as_json)
+		json = structure_json(old_path, a.policy, new_path, b.policy, &d);
+	else
+		print_structure(old_path, a.policy, new_path, b.policy, &d);
 	size_t changed = 0;
 	if (corpus != NULL)
-		code = replay(&a, &b, &d, corpus, &changed);
+		code = replay(&a, &b, &d, corpus, json, &changed);
 	if (code == 0)
 		code = d.nchanges > 0 || changed > 0 ? 1 : 0;
+	if (json != NULL) {
+		if (code <= 1) {
+			json_object_set_new(json, "changed", json_boolean(code == 1));
+			if (json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+				code = 74;
+			putchar('\n');
+		}
+		json_decref(json);
+	}
 	if (fflush(stdout) != 0)
 		code = 74;
 	policy_diff_free(&d);

@@ -8,6 +8,7 @@
 #   - --corpus: the table lists exactly the (report, pair) outcomes that `sluice policy
 #     explain` gives differently under OLD and NEW, with the same numbers; an unchanged
 #     corpus replay says 0 outcomes change; nothing is signed, audited or written;
+#   - --json: the same facts as one JSON object (exit codes alike);
 #   - an invalid NEW policy exits 78 with file:line:column; usage errors exit 64.
 # Usage: bash tests/cli/test_policy_diff.sh PATH/TO/sluice
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -146,6 +147,24 @@ for i in $(seq 1 10001); do : >"big/r$i"; done
 sl policy diff old/policy.yaml a/policy.yaml --corpus big
 expect_rc 64 "a corpus of more than 10000 reports is refused"
 
+# ---- --json: the same as one object, for review tools -------------------------------------
+sl policy diff old/policy.yaml same/policy.yaml --json
+expect_rc 0 "--json, identical policies"
+check "... one JSON object saying nothing changed" jq -e '.changed == false and (.changes | length) == 0 and .old.sha256 == .new.sha256' "$W/sl.out"
+sl policy diff old/policy.yaml a/policy.yaml --json --corpus old/reports
+expect_rc 1 "--json --corpus, (a)"
+check "... the change, with its group, kind, subject, text and line" jq -e --argjson l "$L_CUSTOMS" \
+	'.changed == true and (.changes | length) == 1 and .changes[0] == {group: "domains", kind: "changed", subject: "domain customs", text: "clearance C -> R", old_line: $l, new_line: $l}' "$W/sl.out"
+check "... the policies named by path, id, version and digests" jq -e \
+	'.old.path == "old/policy.yaml" and .new.path == "a/policy.yaml" and .old.id == "fusion-cell" and (.old.version | type) == "number" and (.new.sha256 | length) == 64 and .old.sha256 != .new.sha256' "$W/sl.out"
+check "... the corpus rows are the table's rows" [ "$(jq -r '.corpus.changed[] | [.report, .from, .to, .old, .new, .change] | join("|")' "$W/sl.out")" = \
+	"$(sed -n '/^REPORT /,/ replayed: /p' "$W/corpus-a.out" | sed '1d;$d' | sed -E 's/  +/|/g')" ]
+check "... with the report count and the affected pairs" jq -e --argjson n "$NREPORTS" \
+	'.corpus.reports == $n and (.corpus.pairs | length) > 0 and (.corpus.pairs[0] | keys) == ["from", "to"]' "$W/sl.out"
+sl policy diff old/policy.yaml d/policy.yaml --json
+expect_rc 1 "--json, (d) a word list's contents"
+check "... named in the word lists group" jq -e '[.changes[].group] | index("word lists") != null' "$W/sl.out"
+
 # ---- invalid policies, usage --------------------------------------------------------------
 cp -r old bad
 chmod u+w bad/policy.yaml
@@ -155,6 +174,9 @@ expect_rc 78 "an invalid NEW policy"
 check "... named with file:line:column" grep -qE "bad/policy.yaml:$L_CUSTOMS:[0-9]+:" "$W/sl.err"
 sl policy diff old/policy.yaml missing.yaml
 expect_rc 78 "a NEW policy that does not exist"
+sl policy diff old/policy.yaml bad/policy.yaml --json
+expect_rc 78 "--json, an invalid NEW policy: no JSON, the error on stderr"
+check "... nothing on stdout" [ ! -s "$W/sl.out" ]
 expect 64 "no policies" policy diff
 expect 64 "one policy" policy diff old/policy.yaml
 expect 64 "three policies" policy diff old/policy.yaml a/policy.yaml b/policy.yaml
