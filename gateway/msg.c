@@ -1,6 +1,7 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,7 +20,52 @@ static void put_header(uint8_t h[MSG_HEADER_SIZE], uint16_t type, uint64_t id, u
 		h[8 + i] = (uint8_t)(id >> (56 - 8 * i));
 }
 
-int msg_send(int sock, uint16_t type, uint64_t id, const void *body, size_t len, int fd)
+/* Sends the iovecs of `mh` (`total` bytes), the descriptor with the first part. With `drain`,
+ * never blocks while the peer has something for us: see msg_send_draining. */
+static int send_all(int sock, struct msghdr *mh, size_t total, int (*drain)(void *), void *arg)
+{
+	size_t sent = 0;
+	while (sent < total) {
+		ssize_t n = sendmsg(sock, mh, MSG_NOSIGNAL | (drain != NULL ? MSG_DONTWAIT : 0));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (drain == NULL || (errno != EAGAIN && errno != EWOULDBLOCK))
+				return -1;
+			struct pollfd p = { sock, POLLIN | POLLOUT, 0 };
+			if (poll(&p, 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if ((p.revents & (POLLIN | POLLHUP)) && drain(arg) != 0) {
+				errno = EPIPE;
+				return -1;
+			}
+			continue;
+		}
+		sent += (size_t)n;
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+		/* advance the iovecs */
+		size_t k = (size_t)n;
+		while (k > 0 && mh->msg_iovlen > 0) {
+			if (k >= mh->msg_iov[0].iov_len) {
+				k -= mh->msg_iov[0].iov_len;
+				mh->msg_iov++;
+				mh->msg_iovlen--;
+			} else {
+				mh->msg_iov[0].iov_base = (uint8_t *)mh->msg_iov[0].iov_base + k;
+				mh->msg_iov[0].iov_len -= k;
+				k = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static int send_message(int sock, uint16_t type, uint64_t id, const void *body, size_t len,
+                        int fd, int (*drain)(void *), void *arg)
 {
 	uint8_t h[MSG_HEADER_SIZE];
 	if (len > UINT32_MAX) {
@@ -47,32 +93,18 @@ int msg_send(int sock, uint16_t type, uint64_t id, const void *body, size_t len,
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
 	/* The first sendmsg carries the descriptor; whatever it did not send goes after it. */
-	size_t total = sizeof(h) + len, sent = 0;
-	while (sent < total) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		sent += (size_t)n;
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		/* advance the iovecs */
-		size_t k = (size_t)n;
-		while (k > 0 && mh.msg_iovlen > 0) {
-			if (k >= mh.msg_iov[0].iov_len) {
-				k -= mh.msg_iov[0].iov_len;
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			} else {
-				mh.msg_iov[0].iov_base = (uint8_t *)mh.msg_iov[0].iov_base + k;
-				mh.msg_iov[0].iov_len -= k;
-				k = 0;
-			}
-		}
-	}
-	return 0;
+	return send_all(sock, &mh, sizeof(h) + len, drain, arg);
+}
+
+int msg_send(int sock, uint16_t type, uint64_t id, const void *body, size_t len, int fd)
+{
+	return send_message(sock, type, id, body, len, fd, NULL, NULL);
+}
+
+int msg_send_draining(int sock, uint16_t type, uint64_t id, const struct sbuf *b,
+                      int (*drain)(void *arg), void *arg)
+{
+	return send_message(sock, type, id, b->data, b->len, -1, drain, arg);
 }
 
 /* Reads exactly `len` bytes; takes a descriptor if one comes along. 1 ok, 0 EOF at the very

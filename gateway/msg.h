@@ -36,6 +36,14 @@ static inline int msg_send_sbuf(int sock, uint16_t type, uint64_t id, const stru
 	return msg_send(sock, type, id, b->data, b->len, -1);
 }
 
+/* msg_send for a peer that also sends to us, and may be blocked doing so: a SUBMIT of a large
+ * report to the router, while the router writes its answers back. Whenever the socket cannot
+ * take more bytes and has something to read, `drain(arg)` is called to read one message (it
+ * returns 0, or -1 to give up, when the peer has gone); so neither side can wait for the other
+ * for ever, however many answers are pending. 0, or -1 with errno (EPIPE when drain gave up). */
+int msg_send_draining(int sock, uint16_t type, uint64_t id, const struct sbuf *b,
+                      int (*drain)(void *arg), void *arg) SLUICE_MUST_CHECK;
+
 /* Reads one whole message with a body of at most `max` bytes. 1: a message; 0: the peer closed
  * the connection cleanly before a header; -1: an error described in `err` (rule
  * "msg.*"). msg_free releases the body and closes a descriptor nobody took. */

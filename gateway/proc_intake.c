@@ -128,6 +128,37 @@ static void list_free(char **v)
 	free(v);
 }
 
+/* Reads one SUBMIT_DONE from the router and forgets its flight. */
+static void take_answer(int router, int inbox)
+{
+	struct msg m;
+	struct sluice_error err;
+	int got = msg_recv(router, &m, DAEMON_MSG_MAX, &err);
+	if (got == 0)
+		_exit(0);
+	if (got < 0 || m.type != MSG_SUBMIT_DONE)
+		daemon_fatal("intake", "bad answer from the router");
+	for (size_t i = 0; i < INTAKE_MAX_IN_FLIGHT; i++)
+		if (flights[i].used && flights[i].id == m.id) {
+			flights[i].used = false;
+			note_handled(inbox, flights[i].key);
+		}
+	msg_free(&m);
+}
+
+struct drain_arg {
+	int router, inbox;
+};
+
+/* While a large submission waits for room, the router may be waiting for us to read its
+ * answers: read them (tests/cli/test_daemon.sh, "many large reports at once"). */
+static int drain_answers(void *arg)
+{
+	const struct drain_arg *a = arg;
+	take_answer(a->router, a->inbox);
+	return 0;
+}
+
 static void submit_file(const struct daemon_ctx *d, int router, int inbox, const char *src,
                         const char *dst, const char *name)
 {
@@ -185,8 +216,10 @@ static void submit_file(const struct daemon_ctx *d, int router, int inbox, const
 	uint64_t id = ++next_id;
 	if (sbuf_put_cstring(&b, src) || sbuf_put_cstring(&b, dst) || sbuf_put_cstring(&b, name) ||
 	    sbuf_put_cstring(&b, sha) || sbuf_put_u32(&b, flags) ||
-	    sbuf_put_string(&b, data, (flags & SUBMIT_OVERSIZE) ? 0 : len) ||
-	    msg_send_sbuf(router, MSG_SUBMIT, id, &b) != 0)
+	    sbuf_put_string(&b, data, (flags & SUBMIT_OVERSIZE) ? 0 : len))
+		daemon_fatal("intake", "cannot build a submission for inbox/%s", key);
+	struct drain_arg drain = { router, inbox };
+	if (msg_send_draining(router, MSG_SUBMIT, id, &b, drain_answers, &drain) != 0)
 		daemon_fatal("intake", "cannot submit to the router: %s", strerror(errno));
 	sbuf_free(&b);
 	free(data);
@@ -243,18 +276,7 @@ void intake_main(const struct daemon_ctx *d, int router)
 		if (pr < 0 && errno != EINTR)
 			daemon_fatal("intake", "poll: %s", strerror(errno));
 		while (pr > 0) {
-			struct msg m;
-			int got = msg_recv(router, &m, DAEMON_MSG_MAX, &err);
-			if (got == 0)
-				_exit(0);
-			if (got < 0 || m.type != MSG_SUBMIT_DONE)
-				daemon_fatal("intake", "bad answer from the router");
-			for (size_t i = 0; i < INTAKE_MAX_IN_FLIGHT; i++)
-				if (flights[i].used && flights[i].id == m.id) {
-					flights[i].used = false;
-					note_handled(s.inbox, flights[i].key);
-				}
-			msg_free(&m);
+			take_answer(router, s.inbox);
 			pr = poll(&pfd, 1, 0);
 		}
 	}

@@ -158,6 +158,18 @@ static struct bufferevent *tls_new_connection(struct event_base *base, void *arg
 	return bev;
 }
 
+static void on_router(evutil_socket_t fd, short what, void *arg);
+
+/* While a large report waits for room on the router's socket, the router may be waiting for
+ * us to read its answers to earlier ones: take them (each answers its client) so that neither
+ * waits for the other. -1 once the router is gone. */
+static int drain_router(void *arg)
+{
+	struct tls_server *s = arg;
+	on_router(s->router, EV_READ, s);
+	return s->router_gone ? -1 : 0;
+}
+
 static bool rule_ok(const char *rule)
 {
 	if (rule == NULL || rule[0] == '\0' || strlen(rule) > 128)
@@ -317,7 +329,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	    sbuf_put_string(&b, data, len))
 		daemon_fatal("tls", "submission too large");
 	free(to);
-	if (msg_send_sbuf(s->router, MSG_SUBMIT, id, &b) != 0) {
+	if (msg_send_draining(s->router, MSG_SUBMIT, id, &b, drain_router, s) != 0) {
 		sbuf_free(&b);
 		s->router_gone = true;
 		refuse(req, 503, "Service Unavailable", "gateway.restarting",

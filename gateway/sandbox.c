@@ -298,9 +298,28 @@ int sandbox_enter_profile(enum sandbox_profile profile, const int *keep_fds, siz
 	             whylen);
 }
 
+static int int_order(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* glibc's qsort asks the kernel how much memory the machine has (sysinfo, through
+ * sysconf(_SC_PHYS_PAGES)) the first time it sorts more than 1 KiB, and keeps the answer. A
+ * sort that size inside the sandbox (a report with a thousand removals) was killed as a
+ * forbidden system call; one sort here, before the filter is loaded, takes the answer first. */
+static void prime_qsort(void)
+{
+	int v[512];
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		v[i] = (int)(sizeof(v) / sizeof(v[0]) - i);
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), int_order);
+}
+
 static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned cpu,
                  unsigned nofile, const char *const *extra, char *why, size_t whylen)
 {
+	prime_qsort();
 	/* A second wall where the kernel allows it: no network, a private mount table. Unprivileged
 	 * user namespaces may be disabled (containers, hardened kernels); seccomp does not depend
 	 * on them. */

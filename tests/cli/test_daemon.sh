@@ -142,6 +142,33 @@ check "... exactly once" [ "$(find "$D/spool/outbox/police" -name '*--big-mid-ki
 check "... with its redactions" lacks -q 'desk1@agency.example' "$(find "$D/spool/outbox/police" -name '*--big-mid-kill.xml')"
 check "the killed workers were replaced" wait_log "worker 1 died; restarting it"
 
+# 2c. many large reports at once, each with a long receipt (half its portions withheld): intake
+# sends while the router answers, and neither may wait for the other for ever (bench/run.sh
+# found intake and router each blocked in sendmsg to the other with 40 reports of 200 KB)
+awk 'BEGIN {
+	print "<?xml version=\"1.0\"?>"
+	print "<Bulk xmlns:ism=\"urn:us:gov:ic:ism\" ism:resourceElement=\"true\" ism:classification=\"TS\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">"
+	for (i = 0; i < 2000; i++)
+		if (i % 2)
+			printf "<P ism:classification=\"TS\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">withheld item %d</P>\n", i
+		else
+			printf "<P ism:classification=\"U\" ism:ownerProducer=\"USA\">item %d, released to police</P>\n", i
+	print "</Bulk>" }' >"$W/wide.xml"
+for i in $(seq 1 40); do
+	printf '<!-- copy %d -->\n' "$i" | cat "$W/wide.xml" - >"$W/wide-$i.xml"
+	mkdir -p "$D/spool/inbox/intel/police"
+	cp "$W/wide-$i.xml" "$D/spool/inbox/intel/police/.wide-$i.tmp"
+done
+for i in $(seq 1 40); do
+	mv "$D/spool/inbox/intel/police/.wide-$i.tmp" "$D/spool/inbox/intel/police/wide-$i.xml"
+done
+wait_empty_long() { for _ in $(seq 1 1200); do inbox_empty && return 0; sleep 0.1; done; return 1; }
+check "40 reports of $(($(wc -c <"$W/wide.xml") / 1024)) KB dropped at once all leave the inbox" wait_empty_long
+check "... each delivered once" [ "$(find "$D/spool/outbox/police" -name '*--wide-*.xml' | wc -l)" = 40 ]
+receipt=$(find "$D/spool/outbox/police" -name '*--wide-1.xml.receipt' | head -n 1)
+check "... with receipts that list 1,000 removals each" \
+	[ "$(jq '.record.removals | length' "$receipt" 2>/dev/null)" = 1000 ]
+
 # 3. SIGHUP with a broken policy keeps the old one
 cp "$D/cell/policy.yaml" "$W/policy.good"
 printf 'sluice-policy: 1\nnot: valid\n' >"$D/cell/policy.yaml"
