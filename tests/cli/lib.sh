@@ -151,3 +151,17 @@ sluiced_start() {
 	done
 	return 1
 }
+
+# wide_report OUT OPEN CLOSE HELD: a report of 2,000 portions between the root's start tag OPEN
+# and end tag CLOSE, every second one with the ism attributes HELD (to be withheld, text
+# "WIDE-CANARY N"), the others unclassified: its receipt lists 1,000 removals.
+wide_report() {
+	awk -v start="$2" -v end="$3" -v held="$4" 'BEGIN {
+		print start
+		for (i = 0; i < 2000; i++)
+			if (i % 2)
+				printf "<P %s>WIDE-CANARY %d</P>\n", held, i
+			else
+				printf "<P ism:classification=\"U\" ism:ownerProducer=\"USA\">open %d</P>\n", i
+		print end }' >"$1"
+}

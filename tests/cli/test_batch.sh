@@ -75,14 +75,9 @@ check "still audited" [ "$(jq -c 'select(.type=="transfer")' "$W/a.log" | wc -l)
 # glibc's qsort once prefaced with a sysinfo call the filter's seccomp list kills (the report was
 # refused as filter.seccomp; gateway/sandbox.c, prime_qsort). In a batch and alone.
 mkdir -p "$W/wide-in" "$W/wide-out"
-awk -v head="$head" 'BEGIN {
-	print head " ism:classification=\"S\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">"
-	for (i = 0; i < 2000; i++)
-		if (i % 2)
-			printf "<p ism:classification=\"S\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">WIDE-CANARY %d</p>\n", i
-		else
-			printf "<p ism:classification=\"U\" ism:ownerProducer=\"USA\">open %d</p>\n", i
-	print "</r>" }' >"$W/wide-in/wide.xml"
+wide_report "$W/wide-in/wide.xml" \
+	"$head ism:classification=\"S\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">" "</r>" \
+	'ism:classification="S" ism:ownerProducer="USA" ism:disseminationControls="NF"'
 sl release --policy "$P" --from hq --to customs --key "$W/k.key" --audit "$W/a.log" \
 	-o "$W/wide.out" "$W/wide-in/wide.xml"
 check "a report with 1,000 withheld portions is released (got $RC: $(head -c 200 "$W/sl.err"))" [ "$RC" = 0 ]

@@ -145,15 +145,9 @@ check "the killed workers were replaced" wait_log "worker 1 died; restarting it"
 # 2c. many large reports at once, each with a long receipt (half its portions withheld): intake
 # sends while the router answers, and neither may wait for the other for ever (bench/run.sh
 # found intake and router each blocked in sendmsg to the other with 40 reports of 200 KB)
-awk 'BEGIN {
-	print "<?xml version=\"1.0\"?>"
-	print "<Bulk xmlns:ism=\"urn:us:gov:ic:ism\" ism:resourceElement=\"true\" ism:classification=\"TS\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">"
-	for (i = 0; i < 2000; i++)
-		if (i % 2)
-			printf "<P ism:classification=\"TS\" ism:ownerProducer=\"USA\" ism:disseminationControls=\"NF\">withheld item %d</P>\n", i
-		else
-			printf "<P ism:classification=\"U\" ism:ownerProducer=\"USA\">item %d, released to police</P>\n", i
-	print "</Bulk>" }' >"$W/wide.xml"
+wide_report "$W/wide.xml" \
+	'<Bulk xmlns:ism="urn:us:gov:ic:ism" ism:resourceElement="true" ism:classification="TS" ism:ownerProducer="USA" ism:disseminationControls="NF">' \
+	'</Bulk>' 'ism:classification="TS" ism:ownerProducer="USA" ism:disseminationControls="NF"'
 for i in $(seq 1 40); do
 	printf '<!-- copy %d -->\n' "$i" | cat "$W/wide.xml" - >"$W/wide-$i.xml"
 	mkdir -p "$D/spool/inbox/intel/police"
