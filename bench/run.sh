@@ -21,7 +21,7 @@
 # Environment: QUICK=1 (a small run, well under a minute), BENCH_DIR (default
 # /dev/shm/sluice-bench; emptied first, removed after unless BENCH_KEEP=1), REPEATS (runs of
 # each in-process measurement, default 3), REPORTS (corpus, default
-# 2k=500,20k=500,200k=50,2m=5), PEER_REPORTS (default 60), TLS_SECONDS (per concurrency,
+# 2k=300,20k=300,200k=30,2m=4), PEER_REPORTS (default 60), TLS_SECONDS (per concurrency,
 # default 10), CONCURRENCIES (default "1 4 16 32"), SEED (default 1).
 set -euo pipefail
 umask 022 # the gateway refuses a policy or key folder others may write
@@ -32,7 +32,7 @@ if [ -n "${QUICK:-}" ]; then
 	: "${REPORTS:=2k=30,20k=30,200k=4,2m=2}" "${REPEATS:=1}" "${PEER_REPORTS:=8}"
 	: "${TLS_SECONDS:=2}" "${CONCURRENCIES:=1 4}"
 fi
-reports=${REPORTS:-2k=500,20k=500,200k=50,2m=5}
+reports=${REPORTS:-2k=300,20k=300,200k=30,2m=4}
 repeats=${REPEATS:-3}
 peer_reports=${PEER_REPORTS:-60}
 tls_seconds=${TLS_SECONDS:-10}
@@ -217,7 +217,11 @@ for s in $sizes; do
 	n=${count[$s]}
 	deadline=$((SECONDS + 120 + n))
 	while [ "$(files_in "$gw/spool/inbox")" != 0 ]; do
-		[ $SECONDS -lt $deadline ] || fail "spool ($s): reports still in the inbox after $((120 + n)) s"
+		if [ $SECONDS -ge $deadline ]; then
+			for f in inbox outbox refused quarantine; do echo "  $f: $(files_in "$gw/spool/$f") files" >&2; done
+			grep -v ': released$' "$gw/daemon.log" | tail -n 20 >&2
+			fail "spool ($s): reports still in the inbox after $((120 + n)) s (daemon log above)"
+		fi
 		sleep 0.02
 	done
 	t1=$(date +%s.%N)

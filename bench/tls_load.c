@@ -110,6 +110,7 @@ static void close_tls(SSL *ssl)
 	if (ssl == NULL)
 		return;
 	int fd = SSL_get_fd(ssl);
+	(void)SSL_shutdown(ssl); /* close_notify, so that the server sees a clean close */
 	SSL_free(ssl);
 	close(fd);
 }
