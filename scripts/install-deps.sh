@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev                              # the audit index of `sluice audit index` / query / stats
   libcmocka-dev                               # unit tests
   openssl libxml2-utils jq time curl          # demo and end-to-end tests (openssl, xmllint, jq, /usr/bin/time, curl)
+  xsltproc                                    # bench/peer: the standard-tools pipeline Sluice is measured against
   xmlsec1                                     # tests: a standard XML-DSig tool verifies the ADatP-4778 bindings
   python3                                     # end-to-end tests: PNG check of the report screenshot, a UDP syslog listener
   chromium                                    # end-to-end tests only: the oversight report opened in a real browser (headless)
