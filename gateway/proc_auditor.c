@@ -248,7 +248,8 @@ static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *c
 		daemon_log(LOG_ALERT, "auditor", "ALARM audit storage: %s [%s]; the supervisor's "
 		           "record was not logged", err.message, err.rule);
 		json_decref(rec);
-		return msg_send(fd, MSG_FAIL, m->id, err.message, strlen(err.message), -1) == 0;
+		static const char why[] = "audit storage failing"; /* the supervisor reads 64 bytes */
+		return msg_send(fd, MSG_FAIL, m->id, why, sizeof(why) - 1, -1) == 0;
 	} else if (wait_for_storage &&
 	           !append_until_logged(log, rec, json_string_value(id), &leaf)) {
 		json_decref(rec);
@@ -276,7 +277,8 @@ static bool write_head(struct auditlog *log, const char *why)
 	struct sluice_error err;
 	uint64_t covered = auditlog_unsigned_records(log);
 	if (auditlog_checkpoint(log, &err) != SLUICE_OK) {
-		if (err.rc != SLUICE_ERR_IO)
+		/* a signer that went away stops the daemon anyway: not a storage alarm */
+		if (err.rc != SLUICE_ERR_IO || strcmp(err.rule, "audit.signer") == 0)
 			daemon_fatal("auditor", "cannot write a checkpoint: %s [%s]", err.message,
 			             err.rule);
 		daemon_log(LOG_ALERT, "auditor", "ALARM audit storage: cannot write a signed tree "
