@@ -9,7 +9,9 @@
  *
  * Durability: each line goes out in one write() of line + "\n" followed by fsync(), so a crash
  * leaves at worst one torn last line, which the next writer cuts off and reports in its next
- * checkpoint ("recovered_torn_line": true).
+ * checkpoint ("recovered_torn_line": true). A write or fsync that fails (a full or failing
+ * disk) is undone at once: the file is cut back to its last good line, so it never holds a
+ * half-written record, and the same append can be retried when the storage is back.
  */
 #include "auditlog.h"
 
@@ -52,7 +54,7 @@ struct auditlog {
 	uint64_t since_checkpoint;      /* transfer lines after the last checkpoint */
 	bool last_is_checkpoint;
 	bool recovered_torn;            /* a torn line was cut off; not yet reported */
-	bool broken;                    /* a write failed: no more appends */
+	bool broken;                    /* a failed write could not be cut off yet */
 	off_t size;
 	struct merkle_frontier tree;    /* the Merkle tree of the records, O(log n) hashes */
 };
@@ -423,8 +425,17 @@ out:
 	return rc;
 }
 
-/* One write() of line + "\n", then fsync. On any failure the line is cut off again and the
- * log refuses further appends. */
+/* Cuts the file back to the end of its last good line and makes that durable. 0, or -1
+ * (errno set). */
+static int cut_back(struct auditlog *log)
+{
+	return ftruncate(log->fd, log->size) == 0 && fsync(log->fd) == 0 ? 0 : -1;
+}
+
+/* One write() of line + "\n", then fsync. On failure the line is cut off again (and the cut
+ * fsynced), so the file ends with its last good line and the append may be retried; when even
+ * the cut fails, the log is marked broken and each later write first retries the cut, failing
+ * ("audit.broken") until it succeeds. */
 static enum sluice_rc write_line(struct auditlog *log, const char *text,
                                  struct sluice_error *err)
 {
@@ -432,9 +443,14 @@ static enum sluice_rc write_line(struct auditlog *log, const char *text,
 	char *buf;
 	ssize_t n;
 
-	if (log->broken)
-		return sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
-		                      "an earlier write to the audit log failed; not appending");
+	if (log->broken) {
+		if (cut_back(log) != 0)
+			return sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
+			                      "an earlier write to the audit log failed and its partial "
+			                      "line cannot be cut off yet: %s; not appending",
+			                      strerror(errno));
+		log->broken = false;
+	}
 	if (len >= AUDITLOG_LINE_MAX)
 		return sluice_fail_at(err, SLUICE_ERR_INTERNAL, "audit.too-large", log->path, 0, 0,
 		                      "an audit line of %zu bytes is over the limit of %u", len,
@@ -448,14 +464,19 @@ static enum sluice_rc write_line(struct auditlog *log, const char *text,
 	int e = errno;
 	free(buf);
 	if (n != (ssize_t)(len + 1) || fsync(log->fd) != 0) {
-		if (n == (ssize_t)(len + 1))
-			e = errno;      /* fsync failed */
-		else if (n >= 0)
-			e = ENOSPC;     /* short write */
-		log->broken = true;
-		(void)!ftruncate(log->fd, log->size);
+		const char *what = "write";
+		if (n == (ssize_t)(len + 1)) {
+			e = errno; /* fsync failed */
+			what = "fsync";
+		} else if (n >= 0) {
+			e = ENOSPC; /* short write */
+		}
+		if (cut_back(log) != 0)
+			log->broken = true;
 		return sluice_fail_at(err, SLUICE_ERR_IO, "io.write", log->path, 0, 0,
-		                      "cannot write to the audit log: %s", strerror(e));
+		                      "cannot %s the audit log: %s%s", what, strerror(e),
+		                      log->broken ? " (and cannot cut off the partial line yet)"
+		                                  : " (the partial line was cut off)");
 	}
 	log->size += (off_t)(len + 1);
 	log->seq++;
@@ -738,8 +759,12 @@ enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *recor
 	log->records++;
 	log->since_checkpoint++;
 	log->last_is_checkpoint = false;
-	if (log->since_checkpoint >= log->interval)
-		rc = write_checkpoint(log, err);
+	/* The record is durable: that is what the caller asked for. A checkpoint that cannot be
+	 * written now is tried again at the next append and at close, which reports it. */
+	if (log->since_checkpoint >= log->interval) {
+		struct sluice_error ignored;
+		(void)write_checkpoint(log, &ignored);
+	}
 out:
 	free(text);
 	json_decref(copy);
@@ -761,9 +786,6 @@ static bool needs_checkpoint(const struct auditlog *log)
 
 enum sluice_rc auditlog_checkpoint(struct auditlog *log, struct sluice_error *err)
 {
-	if (log->broken)
-		return sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
-		                      "an earlier write to the audit log failed; no checkpoint");
 	return needs_checkpoint(log) ? write_checkpoint(log, err) : SLUICE_OK;
 }
 
@@ -774,11 +796,8 @@ enum sluice_rc auditlog_close(struct auditlog *log, struct sluice_error *err)
 	if (log == NULL)
 		return SLUICE_OK;
 	/* A checkpoint unless the log already ends with one; an empty log gets one too, so
-	 * that every closed log verifies. */
-	if (log->broken)
-		rc = sluice_fail_at(err, SLUICE_ERR_IO, "audit.broken", log->path, 0, 0,
-		                    "an earlier write to the audit log failed; no final checkpoint");
-	else if (needs_checkpoint(log))
+	 * that every closed log verifies (a broken log first retries its cut: write_line). */
+	if (log->broken || needs_checkpoint(log))
 		rc = write_checkpoint(log, err);
 	auditlog_free(log);
 	return rc;

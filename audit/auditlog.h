@@ -111,10 +111,14 @@ int auditlog_fd(const struct auditlog *log);
 void auditlog_set_checkpoint_interval(struct auditlog *log, unsigned interval);
 
 /* Appends one transfer record (not copied; not modified) and fsyncs before returning. Writes
- * a checkpoint after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines. The record must be a
- * JSON object (else SLUICE_ERR_INTERNAL, "audit.record") whose line stays under 16 MiB
- * ("audit.too-large"). After a failed write the partial line is cut off again and every later
- * append fails ("audit.broken"). */
+ * a checkpoint after every AUDITLOG_CHECKPOINT_INTERVAL transfer lines (one that fails is
+ * tried again at the next append and at close: the record is appended all the same). The
+ * record must be a JSON object (else SLUICE_ERR_INTERNAL, "audit.record") whose line stays
+ * under 16 MiB ("audit.too-large"). A failed write or fsync (SLUICE_ERR_IO, "io.write": a full
+ * or failing disk) is undone: the partial line is cut off and the cut fsynced, so the log
+ * stays verifiable and the same append may be retried once the storage is back. Should the
+ * cut itself fail, every later append retries it first and fails ("audit.broken") until it
+ * succeeds. */
 enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
                                struct sluice_error *err) SLUICE_MUST_CHECK;
 

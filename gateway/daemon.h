@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 
 #include "policy.h"
+#include "sluice_error.h"
 #include "redact.h"
 #include "tls_context.h"
 
@@ -148,5 +149,22 @@ void daemon_log(int priority, const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void daemon_fatal(const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Storage alarms (docs/OPERATIONS.md): when the audit log (the auditor) or the spool
+ * (delivery) cannot take a write, the process does not die and nothing crosses past it: it
+ * logs "ALARM <storage> storage: <error> [<rule>]; transfers stopped (transfer ID waits,
+ * attempt N, next in S s)" at LOG_ALERT and tries again after DAEMON_RETRY_FIRST_MS, doubling
+ * the pause up to DAEMON_RETRY_MAX_MS; the first success logs "<storage> storage: ...
+ * transfers resumed" at LOG_NOTICE. */
+#define DAEMON_RETRY_FIRST_MS 500u
+#define DAEMON_RETRY_MAX_MS 10000u
+void daemon_storage_alarm(const char *who, const char *storage, const struct sluice_error *err,
+                          const char *transfer_id, unsigned attempt, unsigned pause_ms);
+void daemon_storage_resumed(const char *who, const char *storage, const char *transfer_id,
+                            unsigned attempts, uint64_t waited_ms);
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t daemon_now_ms(void);
+/* The pause after `pause_ms`: doubled, at most DAEMON_RETRY_MAX_MS. */
+unsigned daemon_retry_next(unsigned pause_ms);
 
 #endif

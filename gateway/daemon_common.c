@@ -23,7 +23,9 @@ int daemon_use_syslog;
 
 /* Sandboxed processes cannot reach /dev/log (no socket, no connect): they write one line to
  * stderr, which the supervisor's stderr shares and systemd sends to the journal. The
- * supervisor uses syslog as well when it runs in the background. */
+ * supervisor uses syslog as well when it runs in the background. When stderr is the journal
+ * (systemd sets $JOURNAL_STREAM), each line starts with its priority as "<N>", which journald
+ * takes as the line's priority and removes: `journalctl -p alert` then finds the alarms. */
 void daemon_log(int priority, const char *who, const char *fmt, ...)
 {
 	char msg[1024];
@@ -34,7 +36,11 @@ void daemon_log(int priority, const char *who, const char *fmt, ...)
 	if (daemon_use_syslog)
 		syslog(priority, "%s: %s", who, msg);
 	char line[1200];
-	int n = snprintf(line, sizeof(line), "sluiced[%ld] %s: %s\n", (long)getpid(), who, msg);
+	char level[8] = "";
+	if (getenv("JOURNAL_STREAM") != NULL)
+		snprintf(level, sizeof(level), "<%d>", priority & LOG_PRIMASK);
+	int n = snprintf(line, sizeof(line), "%ssluiced[%ld] %s: %s\n", level, (long)getpid(), who,
+	                 msg);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
@@ -48,6 +54,34 @@ void daemon_fatal(const char *who, const char *fmt, ...)
 	va_end(ap);
 	daemon_log(LOG_CRIT, who, "fatal: %s", msg);
 	_exit(70);
+}
+
+void daemon_storage_alarm(const char *who, const char *storage, const struct sluice_error *err,
+                          const char *transfer_id, unsigned attempt, unsigned pause_ms)
+{
+	daemon_log(LOG_ALERT, who, "ALARM %s storage: %s [%s]; transfers stopped (transfer %s "
+	           "waits, attempt %u, next in %u.%u s)", storage, err->message, err->rule,
+	           transfer_id, attempt, pause_ms / 1000, pause_ms % 1000 / 100);
+}
+
+void daemon_storage_resumed(const char *who, const char *storage, const char *transfer_id,
+                            unsigned attempts, uint64_t waited_ms)
+{
+	daemon_log(LOG_NOTICE, who, "%s storage: transfer %s went through after %u attempts in "
+	           "%llu s; transfers resumed", storage, transfer_id, attempts,
+	           (unsigned long long)((waited_ms + 500) / 1000));
+}
+
+uint64_t daemon_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned daemon_retry_next(unsigned pause_ms)
+{
+	return pause_ms >= DAEMON_RETRY_MAX_MS / 2 ? DAEMON_RETRY_MAX_MS : pause_ms * 2;
 }
 
 void daemon_prime_libraries(void)

@@ -11,7 +11,11 @@
  *
  * Appends are idempotent by transfer id: a transfer already in the log (a retry after a crash)
  * is answered "already logged" and not written twice. Every append is fsynced before the answer,
- * which carries the record's leaf index in the log's Merkle tree (for the receipt). Only then,
+ * which carries the record's leaf index in the log's Merkle tree (for the receipt). When the
+ * storage cannot take a record (full, failing), the failed line is cut off again, the alarm
+ * "ALARM audit storage" is logged and the append retried with a growing pause, without
+ * answering: the router, and every transfer, waits until the record is logged (fail closed,
+ * without a restart; docs/OPERATIONS.md). Only then,
  * with `audit-syslog`, an RFC 5424 copy goes to the collector, best effort
  * (gateway/syslog_export.h): a collector that is down never delays or loses a record.
  *
@@ -153,6 +157,7 @@ static enum sluice_rc sign_via_signer(void *arg, const char *payload, size_t len
 }
 
 static volatile sig_atomic_t stopping, head_requested;
+static sigset_t in_poll; /* the signal mask inside ppoll: SIGTERM and SIGUSR1 let through */
 
 static void on_signal(int sig)
 {
@@ -162,10 +167,61 @@ static void on_signal(int sig)
 		stopping = 1;
 }
 
-/* Appends one record; answers the router with "already logged" or not, and the record's leaf
- * index. False: the router broke the protocol. */
+/* Waits `ms` milliseconds, or until SIGTERM; false when stopping. */
+static bool pause_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	uint64_t until = daemon_now_ms() + ms;
+	while (!stopping) {
+		(void)ppoll(NULL, 0, &ts, &in_poll);
+		uint64_t now = daemon_now_ms();
+		if (now >= until)
+			break;
+		ts.tv_sec = (time_t)((until - now) / 1000);
+		ts.tv_nsec = (long)((until - now) % 1000) * 1000000L;
+	}
+	return !stopping;
+}
+
+/* The audit storage alarm (daemon.h, docs/OPERATIONS.md): while the log cannot take a record
+ * (a full or failing disk), nothing may cross unlogged, so this record's transfer, and every
+ * transfer behind it (the router waits for the answer), stops while the append is retried;
+ * each failed attempt has been cut off the file (auditlog_append), so the log stays
+ * verifiable. True once logged; false when the daemon is stopping (the report stays in the
+ * inbox). An error that is not one of storage is fatal. */
+static bool append_until_logged(struct auditlog *log, const json_t *rec, const char *id,
+                                uint64_t *leaf)
+{
+	struct sluice_error err;
+	unsigned pause = DAEMON_RETRY_FIRST_MS;
+	uint64_t since = daemon_now_ms();
+	for (unsigned attempt = 1;; attempt++) {
+		if (auditlog_append_indexed(log, rec, leaf, &err) == SLUICE_OK) {
+			if (attempt > 1)
+				daemon_storage_resumed("auditor", "audit", id, attempt,
+				                       daemon_now_ms() - since);
+			return true;
+		}
+		if (err.rc != SLUICE_ERR_IO)
+			daemon_fatal("auditor", "cannot append to the audit log: %s [%s]", err.message,
+			             err.rule);
+		daemon_storage_alarm("auditor", "audit", &err, id, attempt, pause);
+		if (!pause_ms(pause)) {
+			daemon_log(LOG_ERR, "auditor", "stopping with the audit storage failing: transfer "
+			           "%s was not logged and stays in the inbox", id);
+			return false;
+		}
+		pause = daemon_retry_next(pause);
+	}
+}
+
+/* Appends one record; answers with "already logged" or not, and the record's leaf index.
+ * A record from the router waits for the storage (append_until_logged); one from the
+ * supervisor (a refused policy reload) is tried once and answered MSG_FAIL when it cannot be
+ * logged, so that the supervisor, which waits for the answer, never hangs on a full disk.
+ * False: the peer broke the protocol, or went away. */
 static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *copy, int fd,
-                  struct msg *m)
+                  struct msg *m, bool wait_for_storage)
 {
 	struct sluice_error err;
 	json_error_t jerr;
@@ -187,9 +243,18 @@ static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *c
 	uint64_t leaf = 0;
 	if (idset_find(ids, json_string_value(id), &leaf)) {
 		status = 1;
+	} else if (!wait_for_storage &&
+	           auditlog_append_indexed(log, rec, &leaf, &err) != SLUICE_OK) {
+		daemon_log(LOG_ALERT, "auditor", "ALARM audit storage: %s [%s]; the supervisor's "
+		           "record was not logged", err.message, err.rule);
+		json_decref(rec);
+		static const char why[] = "audit storage failing"; /* the supervisor reads 64 bytes */
+		return msg_send(fd, MSG_FAIL, m->id, why, sizeof(why) - 1, -1) == 0;
+	} else if (wait_for_storage &&
+	           !append_until_logged(log, rec, json_string_value(id), &leaf)) {
+		json_decref(rec);
+		return true; /* stopping: no answer, the transfer is not logged */
 	} else {
-		if (auditlog_append_indexed(log, rec, &leaf, &err) != SLUICE_OK)
-			daemon_fatal("auditor", "cannot append to the audit log: %s", err.message);
 		idset_add(ids, json_string_value(id), leaf);
 		if (copy != NULL)
 			syslog_sink_send(copy, rec);
@@ -203,23 +268,27 @@ static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *c
 	return sent;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
-/* A signed tree head now, unless the log ends with one. */
-static void write_head(struct auditlog *log, const char *why)
+/* A signed tree head now, unless the log ends with one. A head the storage cannot take
+ * raises the alarm and is tried again later (the records it would cover are logged already);
+ * false then. */
+static bool write_head(struct auditlog *log, const char *why)
 {
 	struct sluice_error err;
 	uint64_t covered = auditlog_unsigned_records(log);
-	if (auditlog_checkpoint(log, &err) != SLUICE_OK)
-		daemon_fatal("auditor", "cannot write a checkpoint: %s", err.message);
+	if (auditlog_checkpoint(log, &err) != SLUICE_OK) {
+		/* a signer that went away stops the daemon anyway: not a storage alarm */
+		if (err.rc != SLUICE_ERR_IO || strcmp(err.rule, "audit.signer") == 0)
+			daemon_fatal("auditor", "cannot write a checkpoint: %s [%s]", err.message,
+			             err.rule);
+		daemon_log(LOG_ALERT, "auditor", "ALARM audit storage: cannot write a signed tree "
+		           "head (%s): %s [%s]; retrying", why, err.message, err.rule);
+		return false;
+	}
 	if (covered > 0)
 		daemon_log(LOG_INFO, "auditor", "signed tree head written (%s) covering %llu more "
 		           "records", why, (unsigned long long)covered);
+	return true;
 }
 
 void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
@@ -249,7 +318,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	/* SIGUSR1 and SIGTERM are delivered only inside ppoll, so a request that arrives while a
 	 * record is being appended is not lost until the next wake-up. */
 	struct sigaction sa;
-	sigset_t block, in_poll;
+	sigset_t block;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -261,9 +330,13 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	sigdelset(&in_poll, SIGTERM);
 	sigdelset(&in_poll, SIGUSR1);
 	const uint64_t head_delay_ms = (uint64_t)d->cfg->checkpoint_seconds * 1000;
-	/* When the oldest record that no signed tree head covers was logged (0: none is). A log
-	 * left with unsigned records by a crash counts from now. */
-	uint64_t unsigned_since = auditlog_unsigned_records(log) > 0 ? now_ms() : 0;
+	/* When the next signed tree head is due: checkpoint-seconds after the oldest record that
+	 * none covers (a log left with unsigned records by a crash counts from now), sooner again
+	 * after one the storage refused; 0: none is due. */
+	uint64_t head_due = auditlog_unsigned_records(log) > 0 ? daemon_now_ms() + head_delay_ms
+	                                                       : 0;
+	const uint64_t head_retry_ms = head_delay_ms < DAEMON_RETRY_MAX_MS ? head_delay_ms
+	                                                                   : DAEMON_RETRY_MAX_MS;
 	int keep[4] = { ctl, signer, auditlog_fd(log), copy ? syslog_sink_fd(copy) : -1 };
 	if (sandbox_enter_profile(SANDBOX_AUDITOR, keep, copy ? 4 : 3, why, sizeof(why)) != 0)
 		daemon_fatal("auditor", "%s", why);
@@ -271,20 +344,18 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 	while (!stopping) {
 		if (head_requested) {
 			head_requested = 0;
-			write_head(log, "asked for");
+			(void)write_head(log, "asked for");
 		}
-		uint64_t now = now_ms();
+		uint64_t now = daemon_now_ms();
 		if (auditlog_unsigned_records(log) == 0)
-			unsigned_since = 0;
-		else if (unsigned_since == 0)
-			unsigned_since = now;
-		if (unsigned_since != 0 && now >= unsigned_since + head_delay_ms) {
-			write_head(log, "checkpoint-seconds");
-			unsigned_since = 0;
-		}
+			head_due = 0;
+		else if (head_due == 0)
+			head_due = now + head_delay_ms;
+		if (head_due != 0 && now >= head_due)
+			head_due = write_head(log, "checkpoint-seconds") ? 0 : now + head_retry_ms;
 		struct timespec wait, *timeout = NULL;
-		if (unsigned_since != 0) {
-			uint64_t left = unsigned_since + head_delay_ms - now;
+		if (head_due != 0) {
+			uint64_t left = head_due - now;
 			wait.tv_sec = (time_t)(left / 1000);
 			wait.tv_nsec = (long)(left % 1000) * 1000000L;
 			timeout = &wait;
@@ -308,7 +379,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 				break;
 			/* The supervisor's own records: a policy reload it refused. */
 			if (m.type == MSG_AUDIT_APPEND) {
-				if (!serve(log, &ids, copy, ctl, &m))
+				if (!serve(log, &ids, copy, ctl, &m, false))
 					daemon_fatal("auditor", "bad record from the supervisor");
 				msg_free(&m);
 				continue;
@@ -326,7 +397,7 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 				continue;
 			struct msg m;
 			int r = msg_recv(peers[i], &m, (64u * 1024 * 1024), &err);
-			bool keep_peer = r > 0 && serve(log, &ids, copy, peers[i], &m);
+			bool keep_peer = r > 0 && serve(log, &ids, copy, peers[i], &m, true);
 			if (r > 0)
 				msg_free(&m);
 			if (!keep_peer) {
@@ -336,9 +407,15 @@ void auditor_main(const struct daemon_ctx *d, int ctl, int signer)
 			}
 		}
 	}
-	/* Stopping: the final checkpoint, signed by the signer, which stops after us. */
-	if (auditlog_close(log, &err) != SLUICE_OK)
-		daemon_fatal("auditor", "closing the audit log: %s", err.message);
+	/* Stopping: the final checkpoint, signed by the signer, which stops after us. Without
+	 * it (the storage still failing) the log ends with unsigned records, as after a crash,
+	 * and the next start signs them. */
+	if (auditlog_close(log, &err) != SLUICE_OK) {
+		daemon_log(LOG_ERR, "auditor", "stopping without a final signed checkpoint: %s [%s]; "
+		           "the next start writes one", err.message, err.rule);
+		syslog_sink_close(copy);
+		_exit(74);
+	}
 	daemon_log(LOG_INFO, "auditor", "audit log closed with a signed checkpoint");
 	syslog_sink_close(copy);
 	_exit(0);

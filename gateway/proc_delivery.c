@@ -7,13 +7,18 @@
  *   may open:     files below the spool's folders
  *   peers:        the router
  *
- * At start it completes every delivery a crash left prepared (spool_recover).
+ * At start it completes every delivery a crash left prepared (spool_recover). A delivery the
+ * spool cannot take (a full or failing disk) raises the spool storage alarm and is retried in
+ * place with a growing pause (daemon.h), the router and every transfer waiting meanwhile:
+ * spool_deliver is idempotent, so a retry completes whatever step failed.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,6 +26,30 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "spool.h"
+
+
+/* Delivers, retrying while the spool's storage fails (the spool storage alarm); fatal on any
+ * other error. */
+static void deliver_until_done(struct spool *s, const struct spool_delivery *dl, bool *dup)
+{
+	struct sluice_error err;
+	unsigned pause = DAEMON_RETRY_FIRST_MS;
+	uint64_t since = daemon_now_ms();
+	for (unsigned attempt = 1;; attempt++) {
+		s->inbox_left = false;
+		if (spool_deliver(s, dl, dup, &err) == SLUICE_OK) {
+			if (attempt > 1)
+				daemon_storage_resumed("delivery", "spool", dl->transfer_id, attempt,
+				                       daemon_now_ms() - since);
+			return;
+		}
+		if (err.rc != SLUICE_ERR_IO)
+			daemon_fatal("delivery", "%s [%s]", err.message, err.rule);
+		daemon_storage_alarm("delivery", "spool", &err, dl->transfer_id, attempt, pause);
+		(void)poll(NULL, 0, (int)pause);
+		pause = daemon_retry_next(pause);
+	}
+}
 
 void delivery_main(const struct daemon_ctx *d, int router)
 {
@@ -75,9 +104,7 @@ void delivery_main(const struct daemon_ctx *d, int router)
 			.input_sha256 = sha,
 		};
 		bool dup = false;
-		s.inbox_left = false;
-		if (spool_deliver(&s, &dl, &dup, &err) != SLUICE_OK)
-			daemon_fatal("delivery", "%s", err.message);
+		deliver_until_done(&s, &dl, &dup);
 		if (s.inbox_left)
 			daemon_log(LOG_WARNING, "delivery", "transfer %s is delivered but "
 			           "inbox/%s/%s/%s could not be removed (check its folder's owner and "

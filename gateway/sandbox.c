@@ -32,6 +32,10 @@ const char *const sandbox_allowed_syscalls[] = {
 	"exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "tgkill",
 	/* glibc locking */
 	"futex",
+	/* the kernel's own continuation of a sleep (poll, nanosleep with a timeout) interrupted
+	 * by a stop and continue (SIGSTOP/SIGCONT, a debugger attaching or detaching): without it
+	 * such a process is killed when it resumes */
+	"restart_syscall",
 	NULL,
 };
 
@@ -45,7 +49,9 @@ static const char *const ipc_syscalls[] = {
 	MESSAGES, "getrandom", NULL,
 };
 static const char *const auditor_syscalls[] = {
-	MESSAGES, "getrandom", "fsync", "fdatasync", "lseek", "fstat", "newfstatat", "flock", NULL,
+	MESSAGES, "getrandom", "fsync", "fdatasync", "lseek", "fstat", "newfstatat", "flock",
+	/* cutting a line the storage refused back off the log (audit/auditlog.c write_line) */
+	"ftruncate", NULL,
 };
 static const char *const spool_read_syscalls[] = {
 	MESSAGES, "openat", "getdents64", "fstat", "newfstatat", "lseek", "fcntl", "dup",

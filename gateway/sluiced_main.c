@@ -336,11 +336,13 @@ static void audit_refused_reload(const struct policy *running, const char *bundl
 	char *canon = j ? json_canonical(j) : NULL;
 	json_decref(j);
 	struct msg m;
-	int fd = auditor_ctl_fd();
-	if (canon == NULL || msg_send(fd, MSG_AUDIT_APPEND, 1, canon, strlen(canon), -1) != 0 ||
-	    msg_recv(fd, &m, 64, &err) != 1 || m.type != MSG_AUDIT_DONE)
+	int fd = auditor_ctl_fd(), got = -1;
+	if (canon != NULL && msg_send(fd, MSG_AUDIT_APPEND, 1, canon, strlen(canon), -1) == 0)
+		got = msg_recv(fd, &m, 64, &err);
+	/* MSG_FAIL: the audit storage failed (the auditor's alarm says how) */
+	if (got != 1 || m.type != MSG_AUDIT_DONE)
 		daemon_log(LOG_ERR, "supervisor", "could not audit the refused reload");
-	else
+	if (got == 1)
 		msg_free(&m);
 	free(canon);
 	transfer_record_free(&r);

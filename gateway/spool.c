@@ -68,8 +68,17 @@ void spool_transfer_id(const char *source, const char *destination, const char *
 
 int spool_open_dir(int at, const char *name, bool create)
 {
-	if (create && mkdirat(at, name, 0750) != 0 && errno != EEXIST)
-		return -1;
+	if (create) {
+		/* A new folder's name is made durable in its parent before anything is committed
+		 * below it: otherwise a power cut could take a delivered file away with its folder
+		 * after its inbox copy was removed. */
+		if (mkdirat(at, name, 0750) == 0) {
+			if (fsync(at) != 0)
+				return -1;
+		} else if (errno != EEXIST) {
+			return -1;
+		}
+	}
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }
 
@@ -232,14 +241,17 @@ static enum sluice_rc commit(struct spool *s, const struct marker *m, struct slu
 		inbox_dir = openat(s->inbox, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	static const char *const ext[] = { "receipt", "reason" };
+	const char *step = "moving its receipt into place";
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(staged, sizeof(staged), "%s.%s", m->id, ext[i]);
 		snprintf(final, sizeof(final), "%s--%s.%s", m->id, m->name, ext[i]);
 		if (move_at(s->tmp, staged, dir, final) != 0)
 			goto io;
+		step = "moving its reason into place";
 	}
 	snprintf(staged, sizeof(staged), "%s.data", m->id);
 	snprintf(final, sizeof(final), "%s--%s", m->id, m->name);
+	step = "moving the report into place";
 	if (!exists_at(s->tmp, staged) && m->kind != SPOOL_RELEASED && inbox_dir >= 0 &&
 	    file_sha256_is(inbox_dir, m->name, m->input)) {
 		/* only a report too large to travel was not staged: it moves itself, if it can */
@@ -248,6 +260,7 @@ static enum sluice_rc commit(struct spool *s, const struct marker *m, struct slu
 	} else if (move_at(s->tmp, staged, dir, final) != 0) {
 		goto io;
 	}
+	step = "fsync of its folder";
 	if (fault(3) || fsync(dir) != 0)
 		goto io;
 	if (inbox_dir >= 0 && file_sha256_is(inbox_dir, m->name, m->input)) {
@@ -256,16 +269,21 @@ static enum sluice_rc commit(struct spool *s, const struct marker *m, struct slu
 		if (unlinkat(inbox_dir, m->name, 0) != 0 && errno != ENOENT)
 			s->inbox_left = true;
 	}
+	step = "fsync of the inbox folder";
 	if (fault(4) || (inbox_dir >= 0 && fsync(inbox_dir) != 0))
 		goto io;
 	snprintf(prepared, sizeof(prepared), "%s.prepared", m->id);
 	snprintf(done, sizeof(done), "%s.done", m->id);
-	if (move_at(s->state, prepared, s->state, done) != 0 || fsync(s->state) != 0)
+	step = "marking it done in state/";
+	if (move_at(s->state, prepared, s->state, done) != 0)
+		goto io;
+	step = "fsync of state/";
+	if (fsync(s->state) != 0)
 		goto io;
 	goto out;
 io:
-	rc = sluice_fail(err, SLUICE_ERR_IO, "spool.deliver", "delivery of %s failed: %s", m->id,
-	                 strerror(errno));
+	rc = sluice_fail(err, SLUICE_ERR_IO, "spool.deliver", "delivery of %s to %s/%s/ failed "
+	                 "at %s: %s", m->id, kind_dir[m->kind], owner, step, strerror(errno));
 out:
 	if (dir >= 0)
 		close(dir);
@@ -314,6 +332,7 @@ enum sluice_rc spool_deliver(struct spool *s, const struct spool_delivery *d, bo
 		return SLUICE_OK;
 	}
 	snprintf(name, sizeof(name), "%s.prepared", d->transfer_id);
+	const char *step = "writing tmp/ID.receipt";
 	if (!exists_at(s->state, name)) {
 		/* Stage everything, durably, before the marker that promises it. */
 		char staged[128];
@@ -323,23 +342,30 @@ enum sluice_rc spool_deliver(struct spool *s, const struct spool_delivery *d, bo
 		if (d->kind != SPOOL_RELEASED) {
 			const char *reason = d->reason ? d->reason : "(no reason given)";
 			snprintf(staged, sizeof(staged), "%s.reason", d->transfer_id);
+			step = "writing tmp/ID.reason";
 			if (write_at(s->tmp, staged, reason, strlen(reason)) != 0)
 				goto io;
 		}
 		if (d->kind == SPOOL_RELEASED || d->data != NULL) {
 			snprintf(staged, sizeof(staged), "%s.data", d->transfer_id);
+			step = "writing tmp/ID.data";
 			if (write_at(s->tmp, staged, d->data, d->datalen) != 0)
 				goto io;
 		}
-		if (fault(1) || fsync(s->tmp) != 0 || marker_write(s->state, &m) != 0)
+		step = "fsync of tmp/";
+		if (fault(1) || fsync(s->tmp) != 0)
+			goto io;
+		step = "writing state/ID.prepared";
+		if (marker_write(s->state, &m) != 0)
 			goto io;
 	}
+	step = "committing";
 	if (fault(2))
 		goto io;
 	return commit(s, &m, err);
 io:
-	return sluice_fail(err, SLUICE_ERR_IO, "spool.deliver", "cannot stage delivery %s: %s",
-	                   d->transfer_id, strerror(errno));
+	return sluice_fail(err, SLUICE_ERR_IO, "spool.deliver", "cannot stage delivery %s at %s: "
+	                   "%s", d->transfer_id, step, strerror(errno));
 }
 
 enum sluice_rc spool_recover(struct spool *s, size_t *completed, struct sluice_error *err)

@@ -43,7 +43,8 @@ void spool_transfer_id(const char *source, const char *destination, const char *
                        char out[37]);
 
 /* Opens the folder `name` below the folder `at` (never through a symbolic link), creating it
- * (0750) first when `create` is set. A descriptor, or -1 (errno set). */
+ * (0750) first when `create` is set, and then fsyncing `at` so that the new name is durable.
+ * A descriptor, or -1 (errno set). */
 int spool_open_dir(int at, const char *name, bool create);
 
 /* Whether `name` may be a spool file or folder name: [A-Za-z0-9._-], not starting with '.',
