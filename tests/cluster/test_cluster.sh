@@ -166,7 +166,7 @@ submit() {
 	local i=$1 try code
 	sed "s|port of Marrow Bay|port of Marrow Bay, stream $i|" "$R" >"$W/sent/$i.xml"
 	for try in $(seq 1 40); do
-		code=$(curl -sS --max-time 20 --cacert "$W/pki/ca.pem" --cert "$W/pki/intel.pem" \
+		code=$(curl -sS --max-time 20 -H 'Expect:' --cacert "$W/pki/ca.pem" --cert "$W/pki/intel.pem" \
 			--key "$W/pki/intel.key" -o "$W/acks/$i.receipt" -w '%{http_code}' \
 			--data-binary "@$W/sent/$i.xml" "https://127.0.0.1:$PHA/v1/reports?to=police" 2>>"$W/client.err") || true
 		if [ "$code" = 200 ]; then
