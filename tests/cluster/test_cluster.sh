@@ -194,12 +194,26 @@ t1=$(date +%s.%N)
 wait "$KILLER"
 acked=$(find "$W/acks" -name '*.receipt' | wc -l)
 check "every report was acknowledged with a receipt ($acked of $REPORTS)" [ "$acked" = "$REPORTS" ]
+check "... the client gave up on none" bash -c "! grep -q failed '$W/client.out'"
 retried=$(awk '$2 != 1' "$W/client.out" | wc -l)
 rate=$(echo "$REPORTS $t0 $t1" | awk '{printf "%.1f", $1 / ($3 - $2)}')
 echo "# throughput through haproxy: $REPORTS reports in $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s = $rate reports/s (4 clients; node 2 killed mid-stream; $retried reports needed a retry)"
 check "node 2 was killed mid-stream" [ -f "$W/killed-at" ]
 check "node 2's processes are gone" wait_for 5 "! pgrep -f '$W/node2.yaml' >/dev/null"
 check "node 2 restarts" start_node 2
+
+# A steady burst with the three nodes up: the throughput docs/SCALING.md quotes.
+STEADY=${SLUICE_CLUSTER_STEADY:-60}
+check "haproxy has node 2 back" wait_for 10 "up $PHA"
+sleep 2
+t0=$(date +%s.%N)
+seq $((REPORTS + 1)) $((REPORTS + STEADY)) | xargs -P 6 -I{} bash -c 'submit {}' >>"$W/client.out"
+t1=$(date +%s.%N)
+REPORTS=$((REPORTS + STEADY))
+echo "# steady throughput through haproxy, three nodes up: $STEADY reports in $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s = $(echo "$STEADY $t0 $t1" | awk '{printf "%.1f", $1 / ($3 - $2)}') reports/s (6 clients)"
+for n in 1 2 3; do
+	echo "#   node $n took $(grep -c "router: transfer .*: released" "$W/node$n.log") of all the releases so far"
+done
 
 tids() { for f in "$W"/acks/*.receipt; do jq -r .record.transfer_id "$f"; done | sort -u; }
 tids >"$W/acked-tids"
