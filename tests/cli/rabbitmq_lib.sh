@@ -6,6 +6,12 @@
 # rabbitmq_start DIR AMQP_PORT EPMD_PORT DIST_PORT: starts the broker (log in DIR/broker.out),
 # sets MQ_PID and MQ_EPMD_PID, waits up to 60 s until it accepts AMQP; false when it does not.
 rabbitmq_start() {
+	rabbitmq_launch "$@" && rabbitmq_ready "$2"
+}
+
+# rabbitmq_launch DIR AMQP_PORT EPMD_PORT DIST_PORT: starts the broker without waiting for it
+# (in this shell, so that MQ_PID and MQ_EPMD_PID stay known to rabbitmq_cleanup).
+rabbitmq_launch() {
 	local dir=$1 port=$2 epmd_port=$3 dist_port=$4
 	mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
 	chmod 700 "$dir/home"
@@ -34,9 +40,13 @@ CONF
 		RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" RABBITMQ_SERVER_START_ARGS="-start_epmd false")
 	"${MQ_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server >>"$dir/broker.out" 2>&1 &
 	MQ_PID=$!
+}
+
+# rabbitmq_ready AMQP_PORT: waits up to 60 s for the launched broker to accept AMQP.
+rabbitmq_ready() {
 	local _
 	for _ in $(seq 1 600); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		kill -0 "$MQ_PID" 2>/dev/null || return 1
 		sleep 0.1
 	done

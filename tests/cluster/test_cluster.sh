@@ -55,8 +55,7 @@ node_port() { echo $((P + 4 + $1)); }
 
 # The broker first: it takes the longest to start, and the rest is set up meanwhile.
 mkdir -p "$W/mq"
-rabbitmq_start "$W/mq" "$PMQ" "$PEPMD" "$PDIST" &
-MQ_STARTER=$!
+rabbitmq_launch "$W/mq" "$PMQ" "$PEPMD" "$PDIST"
 
 chmod 755 "$W"
 cp -r "$SLUICE_SOURCE/examples/fusion-cell" "$W/cell"
@@ -154,8 +153,7 @@ start_node() {
 		wait_for 5 "up $(node_port "$1")"
 }
 for n in 1 2 3; do check "node $n starts" start_node "$n"; done
-check "the private broker starts" wait "$MQ_STARTER"
-MQ_PID=$(pgrep -P "$(pgrep -f -n "RABBITMQ_NODE_PORT=$PMQ" 2>/dev/null || echo 0)" 2>/dev/null | head -1)
+check "the private broker starts" rabbitmq_ready "$PMQ"
 check "the receiving domain binds its queue" "$DRAIN" --port "$PMQ" --exchange sluice.police --key police --queue police-in --declare-only
 check "haproxy sees the three nodes" wait_for 10 "up $PHA"
 
