@@ -53,7 +53,7 @@ static const char query_usage[] =
 	"index that does not match the log, 64 usage, 74 I/O.\n";
 
 static const char stats_usage[] =
-	"usage: sluice audit stats LOG [--json] [--index FILE | --no-index]\n"
+	"usage: sluice audit stats LOG... [--json] [--index FILE | --no-index]\n"
 	"\n"
 	"Counts the transfer records of an audit log: per decision, per (from, to) pair, per flow\n"
 	"(released, of which redacted, refused, invalid, error), per policy version, per refusal\n"
@@ -322,6 +322,7 @@ struct stats {
 	json_t *decisions, *pairs, *flows, *policies, *rules, *removal_rules, *redaction_rules;
 	char *first, *last;
 	uint64_t records, checkpoints;
+	unsigned nodes; /* logs counted */
 };
 
 static void count(json_t *obj, const char *key, uint64_t n)
@@ -373,13 +374,18 @@ static void stats_rule(void *arg, enum audit_rule_kind kind, const char *rule, u
 		count(s->redaction_rules, rule, records);
 }
 
-static void stats_period(void *arg, const char *first, const char *last)
+/* The index's period of one more log: the earliest first, the latest last. */
+static void stats_period_merge(void *arg, const char *first, const char *last)
 {
 	struct stats *s = arg;
-	free(s->first);
-	free(s->last);
-	s->first = xstrdup(first);
-	s->last = xstrdup(last);
+	if (first[0] != '\0' && (s->first[0] == '\0' || strcmp(first, s->first) < 0)) {
+		free(s->first);
+		s->first = xstrdup(first);
+	}
+	if (strcmp(last, s->last) > 0) {
+		free(s->last);
+		s->last = xstrdup(last);
+	}
 }
 
 static void on_record_rule(void *arg, enum audit_rule_kind kind, const char *rule)
@@ -485,6 +491,8 @@ static void stats_print(const struct stats *s, bool json)
 		                      s->pairs, "flows", s->flows, "policies", s->policies, "rules",
 		                      s->rules, "removal_rules", s->removal_rules, "redaction_rules",
 		                      s->redaction_rules);
+		if (o != NULL && s->nodes > 1)
+			json_object_set_new(o, "logs", json_integer((json_int_t)s->nodes));
 		char *text = o ? json_canonical(o) : NULL;
 		if (text != NULL)
 			puts(text);
@@ -492,6 +500,8 @@ static void stats_print(const struct stats *s, bool json)
 		json_decref(o);
 		return;
 	}
+	if (s->nodes > 1)
+		printf("nodes: %u   (audit logs added up)\n", s->nodes);
 	printf("records      %" PRIu64 " transfer records, %" PRIu64 " signed checkpoints\n",
 	       s->records, s->checkpoints);
 	if (s->first[0] != '\0') {
@@ -534,31 +544,42 @@ static int audit_stats(int argc, char **argv)
 			                   argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return usage_error(stats_usage, "one LOG is required");
+	if (optind >= argc)
+		return usage_error(stats_usage, "a LOG is required");
+	if (choice.path != NULL && optind != argc - 1)
+		return usage_error(stats_usage, "--index FILE goes with one LOG");
 	if (choice.path != NULL && choice.none)
 		return usage_error(stats_usage, "--index and --no-index exclude each other");
-	const char *log = argv[optind];
-	struct auditindex *ix = NULL;
-	int rc = index_for(log, &choice, prog, &ix);
-	if (rc != 0)
-		return rc;
 
 	struct stats s = {
 		json_object(), json_object(), json_object(), json_object(),
-		json_object(), json_object(), json_object(), xstrdup(""), xstrdup(""), 0, 0,
+		json_object(), json_object(), json_object(), xstrdup(""), xstrdup(""), 0, 0, 0,
 	};
-	if (ix != NULL) {
-		struct sluice_error err;
-		struct auditindex_stats_callbacks cb = { stats_group, stats_rule, stats_period, &s };
-		s.checkpoints = auditindex_status(ix)->checkpoints;
-		if (auditindex_stats(ix, &cb, &err) != SLUICE_OK) {
-			sluice_error_print(prog, &err);
-			rc = sluice_rc_exit_code(err.rc);
+	int rc = 0;
+	/* Several logs (the nodes of a cluster) add up: each is read from its own index or, without
+	 * one, from the log. */
+	for (int i = optind; rc == 0 && i < argc; i++) {
+		const char *log = argv[i];
+		struct auditindex *ix = NULL;
+		rc = index_for(log, &choice, prog, &ix);
+		if (rc != 0)
+			break;
+		s.nodes++;
+		if (ix != NULL) {
+			struct sluice_error err;
+			struct auditindex_stats_callbacks cb = { stats_group, stats_rule, stats_period_merge,
+				                                 &s };
+			s.checkpoints += auditindex_status(ix)->checkpoints;
+			if (auditindex_stats(ix, &cb, &err) != SLUICE_OK) {
+				sluice_error_print(prog, &err);
+				rc = sluice_rc_exit_code(err.rc);
+			}
+			auditindex_close(ix);
+		} else {
+			uint64_t checkpoints = 0;
+			rc = for_each_record(log, prog, on_stats, &s, &checkpoints);
+			s.checkpoints += checkpoints;
 		}
-		auditindex_close(ix);
-	} else {
-		rc = for_each_record(log, prog, on_stats, &s, &s.checkpoints);
 	}
 	if (rc == 0)
 		stats_print(&s, json);

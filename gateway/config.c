@@ -435,24 +435,33 @@ static const struct ymap_rule tls_rules[] = {
 /* ---------------------------------------------------------------------------------------- */
 /* forward                                                                                  */
 
+/* A URL value checked by `problem` (https_url_problem, amqp_url_problem), which fills *host,
+ * *port and *rest; the URL as written in *url. `form` is the accepted form, for the message. */
+static enum sluice_rc url_value(struct config_loader *C, const struct ynode *value,
+                                const char *form,
+                                const char *(*problem)(const char *, char **, unsigned *, char **),
+                                char **url, char **host, unsigned *port, char **rest)
+{
+	const char *v, *why;
+	enum sluice_rc rc = ynode_string(&C->doc, value, "'url'", &v);
+
+	if (rc != SLUICE_OK)
+		return rc;
+	why = problem(v, host, port, rest);
+	if (why != NULL)
+		return fail_value(C, value, "'url' must be %s, found '%s': %s", form, yaml_show(v).s,
+		                  why);
+	*url = xstrdup(v);
+	return SLUICE_OK;
+}
+
 static enum sluice_rc forward_url(void *loader, const struct ynode *key,
                                   const struct ynode *value, void *ctx)
 {
-	struct config_loader *C = loader;
 	struct sluiced_forward *fw = ctx;
-	const char *v, *problem;
-	enum sluice_rc rc = ynode_string(&C->doc, value, "'url'", &v);
-
 	(void)key;
-	if (rc != SLUICE_OK)
-		return rc;
-	problem = https_url_problem(v, &fw->host, &fw->port, &fw->target);
-	if (problem != NULL)
-		return fail_value(C, value,
-		                  "'url' must be an https URL (https://host[:port][/path]), found '%s': "
-		                  "%s", yaml_show(v).s, problem);
-	fw->url = xstrdup(v);
-	return SLUICE_OK;
+	return url_value(loader, value, "an https URL (https://host[:port][/path])",
+	                 https_url_problem, &fw->url, &fw->host, &fw->port, &fw->target);
 }
 
 static enum sluice_rc forward_ca(void *loader, const struct ynode *key,
@@ -642,37 +651,207 @@ static enum sluice_rc top_tls(void *loader, const struct ynode *key, const struc
 	return ymap_walk(&C->doc, value, "'tls'", tls_rules, NRULES(tls_rules), C, C->c->tls);
 }
 
+/* SECTION: {domain: {...}, ...} in file order, each body walked with `rules` into a new entry
+ * of `size` bytes of *array; `named` stores the domain's name and line in the entry. */
+static enum sluice_rc per_domain(struct config_loader *C, const struct ynode *value,
+                                 const char *section, const struct ymap_rule *rules,
+                                 size_t nrules, size_t size, void **array, size_t *count,
+                                 void (*named)(void *entry, const char *domain, unsigned line))
+{
+	char what[128];
+	enum sluice_rc rc;
+
+	snprintf(what, sizeof(what), "'%s'", section);
+	rc = ynode_need_mapping(&C->doc, value, what);
+	if (rc != SLUICE_OK || value->n == 0)
+		return rc;
+	*array = xcalloc(value->n / 2, size);
+	for (size_t i = 0; i + 1 < value->n; i += 2) {
+		const struct ynode *domain_node = value->items[i], *body = value->items[i + 1];
+		void *entry = (char *)*array + size * (*count)++;
+		const char *domain;
+
+		snprintf(what, sizeof(what), "a destination domain of '%s'", section);
+		rc = ynode_name(&C->doc, domain_node, what, &domain);
+		if (rc != SLUICE_OK)
+			return rc;
+		named(entry, domain, domain_node->line);
+		snprintf(what, sizeof(what), "%s '%s'", section, domain);
+		rc = ynode_need_mapping(&C->doc, body, what);
+		if (rc == SLUICE_OK)
+			rc = ymap_walk(&C->doc, body, what, rules, nrules, C, entry);
+		if (rc != SLUICE_OK)
+			return rc;
+	}
+	return SLUICE_OK;
+}
+
+static void forward_named(void *entry, const char *domain, unsigned line)
+{
+	struct sluiced_forward *fw = entry;
+	fw->domain = xstrdup(domain);
+	fw->line = line;
+}
+
 /* forward: {domain: {url, ca, certificate, key}, ...} in file order. */
 static enum sluice_rc top_forward(void *loader, const struct ynode *key,
                                   const struct ynode *value, void *ctx)
 {
-	struct config_loader *C = loader;
-	struct sluiced_config *c = C->c;
-	enum sluice_rc rc = ynode_need_mapping(&C->doc, value, "'forward'");
-
+	struct sluiced_config *c = ((struct config_loader *)loader)->c;
+	void *array = NULL;
 	(void)key;
 	(void)ctx;
-	if (rc != SLUICE_OK || value->n == 0)
-		return rc;
-	c->forwards = xcalloc(value->n / 2, sizeof(*c->forwards));
-	for (size_t i = 0; i + 1 < value->n; i += 2) {
-		const struct ynode *domain_node = value->items[i], *body = value->items[i + 1];
-		struct sluiced_forward *fw = &c->forwards[c->nforwards++];
-		const char *domain;
-		char what[128];
+	enum sluice_rc rc = per_domain(loader, value, "forward", forward_rules, NRULES(forward_rules),
+	                               sizeof(*c->forwards), &array, &c->nforwards, forward_named);
+	c->forwards = array;
+	return rc;
+}
 
-		rc = ynode_name(&C->doc, domain_node, "a destination domain of 'forward'", &domain);
-		if (rc != SLUICE_OK)
-			return rc;
-		fw->domain = xstrdup(domain);
-		fw->line = domain_node->line;
-		snprintf(what, sizeof(what), "forward '%s'", domain);
-		rc = ynode_need_mapping(&C->doc, body, what);
-		if (rc == SLUICE_OK)
-			rc = ymap_walk(&C->doc, body, what, forward_rules, NRULES(forward_rules), C, fw);
-		if (rc != SLUICE_OK)
-			return rc;
+/* ---------------------------------------------------------------------------------------- */
+/* rabbitmq                                                                                 */
+
+#define AMQP_PORT_DEFAULT 5672
+#define AMQP_NAME_MAX 127 /* exchange names: AMQP 0-9-1 short strings, kept short */
+
+/* "amqp://HOST[:PORT][/VHOST]". NULL when it is one (with *host, *port, 5672 when absent, and
+ * *vhost, percent-decoded, "/" when absent), else what is wrong. */
+static const char *amqp_url_problem(const char *url, char **host, unsigned *port, char **vhost)
+{
+	static const char scheme[] = "amqp://";
+	const char *authority, *end, *why = NULL;
+
+	*host = *vhost = NULL;
+	*port = 0;
+	if (strlen(url) > URL_MAX)
+		return "the URL is longer than 2048 characters";
+	if (strncmp(url, "amqps://", 8) == 0)
+		return "amqps:// is not supported yet (docs/CONFIG.md, rabbitmq): publish to a broker "
+		       "on the gateway's own network segment with amqp://";
+	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return "the scheme must be amqp://";
+	authority = url + sizeof(scheme) - 1;
+	end = authority + strcspn(authority, "/?#");
+	if (memchr(authority, '@', (size_t)(end - authority)) != NULL)
+		return "user information ('user@') is not allowed: name a 'credentials' file";
+	if (end[0] == '?' || strchr(end, '?') != NULL)
+		return "a query ('?') is not allowed";
+	if (!parse_host_port(authority, (size_t)(end - authority), false, host, port, &why))
+		return why;
+	if (!is_url_path(end, &why) || (end[0] == '/' && strchr(end + 1, '/') != NULL)) {
+		free(*host);
+		*host = NULL;
+		return why != NULL ? why : "the virtual host is one path segment ('%2F' for '/')";
 	}
+	if (*port == 0)
+		*port = AMQP_PORT_DEFAULT;
+	if (end[0] == '\0' || end[1] == '\0') {
+		*vhost = xstrdup("/");
+		return NULL;
+	}
+	/* percent-decoding: %XX was checked by is_url_path */
+	const char *v = end + 1;
+	char *out = xmalloc(strlen(v) + 1), *o = out;
+	for (size_t i = 0; v[i] != '\0'; i++) {
+		if (v[i] == '%') {
+			char hex[3] = { v[i + 1], v[i + 2], '\0' };
+			*o++ = (char)strtoul(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = v[i];
+		}
+	}
+	*o = '\0';
+	*vhost = out;
+	if (out[0] == '\0' || strlen(out) != (size_t)(o - out) || has_control_chars(out)) {
+		free(*host);
+		free(*vhost);
+		*host = *vhost = NULL;
+		return "the virtual host must not be empty or hold control characters";
+	}
+	return NULL;
+}
+
+static enum sluice_rc rabbitmq_url(void *loader, const struct ynode *key,
+                                   const struct ynode *value, void *ctx)
+{
+	struct sluiced_rabbitmq *mq = ctx;
+	(void)key;
+	return url_value(loader, value, "an AMQP URL (amqp://host[:port][/vhost])", amqp_url_problem,
+	                 &mq->url, &mq->host, &mq->port, &mq->vhost);
+}
+
+static enum sluice_rc rabbitmq_exchange(void *loader, const struct ynode *key,
+                                        const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	struct sluiced_rabbitmq *mq = ctx;
+	const char *v;
+	enum sluice_rc rc = ynode_string(&C->doc, value, "'exchange'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	size_t n = strlen(v);
+	if (n == 0 || n > AMQP_NAME_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != n ||
+	    strncmp(v, "amq.", 4) == 0)
+		return fail_value(C, value,
+		                  "'exchange' is 1 to %d letters, digits, '-', '_', '.' and ':', not "
+		                  "starting with 'amq.', found '%s'", AMQP_NAME_MAX, yaml_show(v).s);
+	free(mq->exchange);
+	mq->exchange = xstrdup(v);
+	return SLUICE_OK;
+}
+
+static enum sluice_rc rabbitmq_credentials(void *loader, const struct ynode *key,
+                                           const struct ynode *value, void *ctx)
+{
+	struct sluiced_rabbitmq *mq = ctx;
+	return key_path(loader, key, value, &mq->credentials);
+}
+
+static const struct ymap_rule rabbitmq_rules[] = {
+	{ "url", true, rabbitmq_url },
+	{ "exchange", false, rabbitmq_exchange },
+	{ "credentials", true, rabbitmq_credentials },
+};
+
+static void rabbitmq_named(void *entry, const char *domain, unsigned line)
+{
+	struct sluiced_rabbitmq *mq = entry;
+	size_t n = strlen(domain) + sizeof("sluice.");
+	mq->domain = xstrdup(domain);
+	mq->line = line;
+	mq->exchange = xmalloc(n);
+	snprintf(mq->exchange, n, "sluice.%s", domain);
+}
+
+/* rabbitmq: {domain: {url, exchange, credentials}, ...} in file order. */
+static enum sluice_rc top_rabbitmq(void *loader, const struct ynode *key,
+                                   const struct ynode *value, void *ctx)
+{
+	struct sluiced_config *c = ((struct config_loader *)loader)->c;
+	void *array = NULL;
+	(void)key, (void)ctx;
+	enum sluice_rc rc = per_domain(loader, value, "rabbitmq", rabbitmq_rules,
+	                               NRULES(rabbitmq_rules), sizeof(*c->rabbitmqs), &array,
+	                               &c->nrabbitmqs, rabbitmq_named);
+	c->rabbitmqs = array;
+	return rc;
+}
+
+/* One transport per destination: two would each take the report out of the same outbox. */
+static enum sluice_rc one_transport_each(struct config_loader *C)
+{
+	const struct sluiced_config *c = C->c;
+	for (size_t i = 0; i < c->nrabbitmqs; i++)
+		for (size_t k = 0; k < c->nforwards; k++)
+			if (strcmp(c->rabbitmqs[i].domain, c->forwards[k].domain) == 0)
+				return sluice_fail_at(C->doc.err, SLUICE_ERR_POLICY, "config.value",
+				                      C->doc.name, c->rabbitmqs[i].line, 1,
+				                      "destination '%s' is under both 'forward' (line %u) and "
+				                      "'rabbitmq': each destination has one transport",
+				                      c->rabbitmqs[i].domain, c->forwards[k].line);
 	return SLUICE_OK;
 }
 
@@ -768,6 +947,7 @@ static const struct ymap_rule top_rules[] = {
 	{ "policy-signatures", false, top_policy_signatures },
 	{ "tls", false, top_tls },
 	{ "forward", false, top_forward },
+	{ "rabbitmq", false, top_rabbitmq },
 	{ "audit-syslog", false, top_audit_syslog },
 };
 
@@ -819,6 +999,8 @@ enum sluice_rc sluiced_config_load_buffer(const char *name, const uint8_t *data,
 		                    c->binding_line, 1,
 		                    "'binding-key' and 'binding-cert' go together: the ADatP-4778 "
 		                    "binding key and the X.509 certificate of that key");
+	if (rc == SLUICE_OK)
+		rc = one_transport_each(&C);
 	if (rc == SLUICE_OK) {
 		*out = c;
 		c = NULL;
@@ -915,6 +1097,15 @@ void sluiced_config_free(struct sluiced_config *c)
 		free(c->forwards[i].key);
 	}
 	free(c->forwards);
+	for (size_t i = 0; i < c->nrabbitmqs; i++) {
+		free(c->rabbitmqs[i].domain);
+		free(c->rabbitmqs[i].url);
+		free(c->rabbitmqs[i].host);
+		free(c->rabbitmqs[i].vhost);
+		free(c->rabbitmqs[i].exchange);
+		free(c->rabbitmqs[i].credentials);
+	}
+	free(c->rabbitmqs);
 	if (c->audit_syslog != NULL) {
 		free(c->audit_syslog->target);
 		free(c->audit_syslog->host);

@@ -65,6 +65,20 @@ struct sluiced_forward {
 	unsigned line;     /* of the domain in the configuration file */
 };
 
+/* Released reports for one destination domain are published into its RabbitMQ broker
+ * (gateway/forward_amqp.h): one exchange per destination domain, persistent messages,
+ * publisher confirms. */
+struct sluiced_rabbitmq {
+	char *domain;      /* the destination domain */
+	char *url;         /* amqp://host[:port][/vhost], as written */
+	char *host;        /* from the URL: a host name or an IP address (IPv6 without brackets) */
+	unsigned port;     /* from the URL, 5672 when it names none */
+	char *vhost;       /* from the URL, percent-decoded; "/" when it names none */
+	char *exchange;    /* default "sluice.<domain>" */
+	char *credentials; /* path of a file "USER:PASSWORD", resolved like every path */
+	unsigned line;     /* of the domain in the configuration file */
+};
+
 /* audit-syslog: where the auditor sends an RFC 5424 copy of every record it appends
  * (gateway/syslog_export.h), best effort. */
 struct sluiced_syslog {
@@ -99,6 +113,8 @@ struct sluiced_config {
 	struct sluiced_tls *tls;      /* NULL when no listener */
 	struct sluiced_forward *forwards; /* in file order; NULL when none */
 	size_t nforwards;
+	struct sluiced_rabbitmq *rabbitmqs; /* in file order; NULL when none */
+	size_t nrabbitmqs;
 	struct sluiced_syslog *audit_syslog; /* NULL when records are not copied to syslog */
 };
 

@@ -25,7 +25,8 @@
  * | delivery | names, released bytes    | spool outbox/refused/... | spool folders       |
  * | tls      | TLS, HTTP, client certs  | TLS server key           | nothing (listening  |
  * |          | (report bytes pass on)   |                          | socket inherited)   |
- * | forward  | destinations' answers    | TLS client keys, outbox  | spool folders;      |
+ * | forward  | destinations' answers,   | TLS client keys, broker  | spool folders;      |
+ * |          | brokers' frames          | credentials, outbox      |                     |
  * |          |                          |                          | connects out        |
  *
  * Every body is parsed with the bounded buffer API; strings are u32 length + bytes.
@@ -39,9 +40,8 @@
 #include "policy.h"
 #include "sluice_error.h"
 #include "redact.h"
+#include "forward_amqp.h"
 #include "tls_context.h"
-
-#define FORWARD_MAX_ADDRS 4
 
 struct syslog_destination; /* gateway/syslog_export.h */
 
@@ -119,6 +119,8 @@ struct daemon_ctx {
 	const struct tls_material *tls; /* the listener's certificates and key; NULL: none */
 	const struct forward_target *forwards; /* one per `forward:` entry */
 	size_t nforwards;
+	const struct amqp_target *amqp_targets; /* one per `rabbitmq:` entry */
+	size_t namqp_targets;
 	const struct syslog_destination *audit_syslog; /* resolved `audit-syslog`; NULL: none */
 };
 
@@ -128,7 +130,7 @@ void intake_main(const struct daemon_ctx *d, int router) __attribute__((noreturn
 void router_main(const struct daemon_ctx *d, int intake, int tls, int signer, int auditor,
                  int delivery, const int *workers, unsigned nworkers, int ctl)
 	__attribute__((noreturn));
-/* Sends released reports of outbox/<domain>/ to the `forward:` destinations. */
+/* Sends released reports of outbox/<domain>/ to the `forward:` and `rabbitmq:` destinations. */
 void forward_main(const struct daemon_ctx *d) __attribute__((noreturn));
 /* `listen_fd` is the non-blocking listening socket the supervisor bound. */
 void tls_main(const struct daemon_ctx *d, int listen_fd, int router) __attribute__((noreturn));

@@ -22,6 +22,11 @@
  * doubling to 5 min) per destination. A crash after the destination answered but before the
  * move sends the report again: delivery is at least once, and the transfer id lets the
  * destination drop the duplicate (a Sluice gateway does so by construction).
+ *
+ * A destination under `rabbitmq:` instead of `forward:` is served by the same loop: the same
+ * queue, order, backoff and moves, but each report is published into the destination's RabbitMQ
+ * exchange and counts as sent once the broker confirms it (gateway/forward_amqp.h); the note
+ * kept beside it in forwarded/<domain>/ is NAME.confirmed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +52,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "fileio.h"
+#include "forward_amqp.h"
 #include "keys.h"
 #include "sandbox.h"
 #include "spool.h"
@@ -63,14 +69,19 @@
 #define FORWARD_RECEIPT_HEADER_MAX 6000    /* base64 bytes; a larger receipt is not sent */
 
 struct destination {
-	const struct forward_target *t;
+	const char *domain, *url;
+	const struct forward_target *t; /* forward: (HTTPS), or */
 	SSL_CTX *ssl;
+	const struct amqp_target *t_mq; /* rabbitmq:, with its connection */
+	struct amqp_link *mq;
 	int outbox, done, failed; /* outbox/<domain>/, forwarded/<domain>/, forward-failed/... */
 	time_t next_try;
 	unsigned backoff;         /* seconds; 0 after a success */
 };
 
-enum outcome { SENT, PERMANENT, TRANSIENT };
+#define SENT FORWARD_SENT
+#define PERMANENT FORWARD_PERMANENT
+#define TRANSIENT FORWARD_TRANSIENT
 
 static time_t now_s(void)
 {
@@ -88,18 +99,18 @@ static bool queued_name(const char *name)
 	       !(n > 7 && strcmp(name + n - 7, ".reason") == 0);
 }
 
-/* A connected TCP socket to one of the target's addresses, or -1 with `why`. */
-static int connect_to(const struct forward_target *t, char *why, size_t whylen)
+int forward_connect(const struct sockaddr_storage *addr, const socklen_t *addrlen, size_t naddr,
+                    const char *host, unsigned port, char *why, size_t whylen)
 {
 	snprintf(why, whylen, "no address");
-	for (size_t i = 0; i < t->naddr; i++) {
-		const struct sockaddr *sa = (const struct sockaddr *)&t->addr[i];
+	for (size_t i = 0; i < naddr; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&addr[i];
 		int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0) {
 			snprintf(why, whylen, "socket: %s", strerror(errno));
 			continue;
 		}
-		int rc = connect(fd, sa, t->addrlen[i]);
+		int rc = connect(fd, sa, addrlen[i]);
 		if (rc != 0 && errno == EINPROGRESS) {
 			struct pollfd p = { fd, POLLOUT, 0 };
 			int e = 0;
@@ -121,8 +132,7 @@ static int connect_to(const struct forward_target *t, char *why, size_t whylen)
 			rc = -1;
 		if (rc == 0)
 			return fd;
-		snprintf(why, whylen, "cannot connect to %s port %u: %s", t->cfg->host, t->cfg->port,
-		         strerror(errno));
+		snprintf(why, whylen, "cannot connect to %s port %u: %s", host, port, strerror(errno));
 		close(fd);
 	}
 	return -1;
@@ -157,7 +167,7 @@ static int ssl_write_all(SSL *ssl, const void *p, size_t len)
 
 /* One POST. *status is the HTTP status (0 when there was none); the answer (headers and
  * body, at most FORWARD_ANSWER_MAX bytes) in *answer. */
-static enum outcome post(const struct destination *dst, const char *transfer_id,
+static enum forward_outcome post(const struct destination *dst, const char *transfer_id,
                          const uint8_t *report, size_t len, const uint8_t *receipt,
                          size_t receiptlen, int *status, char **answer, size_t *answerlen,
                          char *why, size_t whylen)
@@ -166,11 +176,12 @@ static enum outcome post(const struct destination *dst, const char *transfer_id,
 	*status = 0;
 	*answer = NULL;
 	*answerlen = 0;
-	int fd = connect_to(t, why, whylen);
+	int fd = forward_connect(t->addr, t->addrlen, t->naddr, t->cfg->host, t->cfg->port, why,
+	                         whylen);
 	if (fd < 0)
 		return TRANSIENT;
 	SSL *ssl = SSL_new(dst->ssl);
-	enum outcome out = TRANSIENT;
+	enum forward_outcome out = TRANSIENT;
 	unsigned char ip[16];
 	bool is_ip = inet_pton(AF_INET, t->cfg->host, ip) == 1 ||
 	             inet_pton(AF_INET6, t->cfg->host, ip) == 1;
@@ -288,7 +299,7 @@ static void move_out(const struct destination *dst, int to, const char *name, co
 	if (write_file(to, extra, note, notelen) != 0 || renameat(dst->outbox, name, to, name) != 0 ||
 	    renameat(dst->outbox, receipt, to, receipt) != 0 || fsync(to) != 0 ||
 	    fsync(dst->outbox) != 0)
-		daemon_fatal("forward", "cannot move %s out of outbox/%s: %s", name, dst->t->cfg->domain,
+		daemon_fatal("forward", "cannot move %s out of outbox/%s: %s", name, dst->domain,
 		             strerror(errno));
 }
 
@@ -303,6 +314,23 @@ static char *read_at(int dir, const char *name, size_t max, size_t *len)
 		data = NULL;
 	close(fd);
 	return (char *)data;
+}
+
+/* The note kept beside a report the broker confirmed: when, where. New string. */
+static char *amqp_confirmation(const struct destination *dst, size_t *len)
+{
+	char when[32];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	size_t n = strlen(dst->url) + strlen(dst->t_mq->cfg->exchange) + 128;
+	char *note = xmalloc(n);
+	int k = snprintf(note, n, "confirmed by %s exchange %s routing key %s at %s\n", dst->url,
+	                 dst->t_mq->cfg->exchange, dst->domain, when);
+	*len = k > 0 && (size_t)k < n ? (size_t)k : 0;
+	return note;
 }
 
 /* Tries one queued report. false when the destination should be left alone for now. */
@@ -325,37 +353,49 @@ static bool forward_one(struct destination *dst, int state, const char *name)
 		free(report);
 		free(receipt);
 		daemon_log(LOG_WARNING, "forward", "cannot read outbox/%s/%s; left for later",
-		           dst->t->cfg->domain, name);
+		           dst->domain, name);
 		return true;
 	}
 	int status;
 	char *answer;
 	size_t answerlen;
-	enum outcome o = post(dst, tid, (const uint8_t *)report, len, (const uint8_t *)receipt,
-	                      receiptlen, &status, &answer, &answerlen, why, sizeof(why));
+	enum forward_outcome o;
+	if (dst->mq != NULL) {
+		status = 0;
+		o = amqp_link_publish(dst->mq, tid, name + 38, (const uint8_t *)report, len,
+		                      (const uint8_t *)receipt, receiptlen, why, sizeof(why));
+		answer = o == SENT ? amqp_confirmation(dst, &answerlen) : NULL;
+	} else {
+		o = post(dst, tid, (const uint8_t *)report, len, (const uint8_t *)receipt, receiptlen,
+		         &status, &answer, &answerlen, why, sizeof(why));
+	}
 	free(report);
 	free(receipt);
 	bool go_on = true;
 	if (o == SENT) {
-		move_out(dst, dst->done, name, "response", answer, answerlen);
-		daemon_log(LOG_INFO, "forward", "transfer %s forwarded to %s (%s): HTTP %d", tid,
-		           dst->t->cfg->domain, dst->t->cfg->url, status);
+		move_out(dst, dst->done, name, dst->mq ? "confirmed" : "response", answer, answerlen);
+		if (dst->mq != NULL)
+			daemon_log(LOG_INFO, "forward", "transfer %s published to %s (%s exchange %s): "
+			           "confirmed", tid, dst->domain, dst->url, dst->t_mq->cfg->exchange);
+		else
+			daemon_log(LOG_INFO, "forward", "transfer %s forwarded to %s (%s): HTTP %d", tid,
+			           dst->domain, dst->url, status);
 		dst->backoff = 0;
 	} else if (o == PERMANENT) {
 		char reason[700];
 		int n = snprintf(reason, sizeof(reason), "%s refused the report: %s [forward.refused]\n",
-		                 dst->t->cfg->url, why);
+		                 dst->url, why);
 		move_out(dst, dst->failed, name, "reason", reason,
 		         n > 0 && (size_t)n < sizeof(reason) ? (size_t)n : 0);
 		daemon_log(LOG_ERR, "forward", "transfer %s NOT forwarded to %s: %s; moved to "
-		           "forward-failed/%s/", tid, dst->t->cfg->domain, why, dst->t->cfg->domain);
+		           "forward-failed/%s/", tid, dst->domain, why, dst->domain);
 	} else {
 		dst->backoff = dst->backoff == 0 ? 1
 		               : dst->backoff * 2 > FORWARD_BACKOFF_MAX ? FORWARD_BACKOFF_MAX
 		                                                        : dst->backoff * 2;
 		dst->next_try = now_s() + (time_t)dst->backoff;
 		daemon_log(LOG_WARNING, "forward", "forwarding to %s failed: %s; retrying in %u s",
-		           dst->t->cfg->domain, why, dst->backoff);
+		           dst->domain, why, dst->backoff);
 		go_on = false;
 	}
 	free(answer);
@@ -385,7 +425,7 @@ static void scan(struct destination *dst, int state)
 	if (dir == NULL) {
 		if (fd >= 0)
 			close(fd);
-		daemon_fatal("forward", "cannot list outbox/%s: %s", dst->t->cfg->domain,
+		daemon_fatal("forward", "cannot list outbox/%s: %s", dst->domain,
 		             strerror(errno));
 	}
 	rewinddir(dir); /* the duplicate shares the folder's offset, left at the end last time */
@@ -429,11 +469,11 @@ void forward_main(const struct daemon_ctx *d)
 	struct sluice_error err;
 	char why[256];
 	int keep[8 + 3 * 64];
-	size_t nkeep = 0;
+	size_t nkeep = 0, ndst = d->nforwards + d->namqp_targets;
 
 	prctl(PR_SET_NAME, "sluiced-forward", 0, 0, 0); /* for ps, pgrep and the tests */
-	if (d->nforwards == 0 || d->nforwards > 64)
-		daemon_fatal("forward", "started with %zu destinations", d->nforwards);
+	if (ndst == 0 || ndst > 64)
+		daemon_fatal("forward", "started with %zu destinations", ndst);
 	/* It needs no privilege: the spool belongs to the daemon's user, and what it creates
 	 * there must too. */
 	daemon_drop_privileges(d, "forward");
@@ -444,17 +484,25 @@ void forward_main(const struct daemon_ctx *d)
 	if (done_root < 0 || failed_root < 0)
 		daemon_fatal("forward", "cannot open forwarded/ or forward-failed/: %s",
 		             strerror(errno));
-	for (size_t i = 0; i < d->nforwards; i++) {
-		const char *domain = d->forwards[i].cfg->domain;
-		dst[i].t = &d->forwards[i];
-		dst[i].outbox = spool_open_dir(s.outbox, domain, true);
-		dst[i].done = spool_open_dir(done_root, domain, true);
-		dst[i].failed = spool_open_dir(failed_root, domain, true);
+	for (size_t i = 0; i < ndst; i++) {
+		if (i < d->nforwards) {
+			dst[i].t = &d->forwards[i];
+			dst[i].domain = d->forwards[i].cfg->domain;
+			dst[i].url = d->forwards[i].cfg->url;
+			if (tls_client_context_new(&d->forwards[i].tls, &dst[i].ssl, &err) != SLUICE_OK)
+				daemon_fatal("forward", "%s [%s]", err.message, err.rule);
+		} else {
+			dst[i].t_mq = &d->amqp_targets[i - d->nforwards];
+			dst[i].domain = dst[i].t_mq->cfg->domain;
+			dst[i].url = dst[i].t_mq->cfg->url;
+			dst[i].mq = amqp_link_new(dst[i].t_mq);
+		}
+		dst[i].outbox = spool_open_dir(s.outbox, dst[i].domain, true);
+		dst[i].done = spool_open_dir(done_root, dst[i].domain, true);
+		dst[i].failed = spool_open_dir(failed_root, dst[i].domain, true);
 		if (dst[i].outbox < 0 || dst[i].done < 0 || dst[i].failed < 0)
-			daemon_fatal("forward", "cannot open the folders of %s: %s", domain,
+			daemon_fatal("forward", "cannot open the folders of %s: %s", dst[i].domain,
 			             strerror(errno));
-		if (tls_client_context_new(&d->forwards[i].tls, &dst[i].ssl, &err) != SLUICE_OK)
-			daemon_fatal("forward", "%s [%s]", err.message, err.rule);
 		keep[nkeep++] = dst[i].outbox;
 		keep[nkeep++] = dst[i].done;
 		keep[nkeep++] = dst[i].failed;
@@ -467,11 +515,11 @@ void forward_main(const struct daemon_ctx *d)
 		daemon_fatal("forward", "landlock: %s", strerror(errno));
 	if (sandbox_enter_profile(SANDBOX_FORWARD, keep, nkeep, why, sizeof(why)) != 0)
 		daemon_fatal("forward", "%s", why);
-	daemon_log(LOG_INFO, "forward", "forwarding to %zu destination%s", d->nforwards,
-	           d->nforwards == 1 ? "" : "s");
+	daemon_log(LOG_INFO, "forward", "forwarding to %zu destination%s", ndst,
+	           ndst == 1 ? "" : "s");
 	for (;;) {
 		time_t now = now_s();
-		for (size_t i = 0; i < d->nforwards; i++)
+		for (size_t i = 0; i < ndst; i++)
 			if (now >= dst[i].next_try)
 				scan(&dst[i], s.state);
 		struct timespec pause = { 0, FORWARD_SCAN_MS * 1000000L };

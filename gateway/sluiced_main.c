@@ -37,6 +37,7 @@
 #include "daemon.h"
 #include "daemon_notify.h"
 #include "fileio.h"
+#include "forward_amqp.h"
 #include "keys.h"
 #include "msg.h"
 #include "policy_bundle.h"
@@ -70,6 +71,7 @@ struct loaded {
 	void *schema;
 	struct tls_material tls; /* read only when cfg->tls is set */
 	struct forward_target *forwards; /* one per cfg->forwards, NULL when none */
+	struct amqp_target *amqp_targets; /* one per cfg->rabbitmqs, NULL when none */
 	struct syslog_destination audit_syslog; /* resolved when cfg->audit_syslog is set */
 };
 
@@ -85,6 +87,9 @@ static void loaded_free(struct loaded *l)
 	for (size_t i = 0; l->forwards != NULL && l->cfg != NULL && i < l->cfg->nforwards; i++)
 		tls_material_free(&l->forwards[i].tls);
 	free(l->forwards);
+	for (size_t i = 0; l->amqp_targets != NULL && l->cfg != NULL && i < l->cfg->nrabbitmqs; i++)
+		amqp_target_free(&l->amqp_targets[i]);
+	free(l->amqp_targets);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -103,24 +108,11 @@ static enum sluice_rc load_forward(const struct sluiced_forward *f, struct forwa
 		                      "forward %s: %s", f->domain, why);
 	}
 	SSL_CTX_free(check);
-	struct addrinfo hints, *res = NULL;
-	char port[8];
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%u", f->port);
-	int gai = getaddrinfo(f->host, port, &hints, &res);
+	int gai = forward_resolve(f->host, f->port, t->addr, t->addrlen, &t->naddr);
 	if (gai != 0)
 		return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.forward-resolve", f->url, f->line,
 		                      0, "forward %s: cannot resolve %s: %s", f->domain, f->host,
 		                      gai_strerror(gai));
-	for (struct addrinfo *a = res; a != NULL && t->naddr < FORWARD_MAX_ADDRS; a = a->ai_next)
-		if (a->ai_addrlen <= sizeof(t->addr[0])) {
-			memcpy(&t->addr[t->naddr], a->ai_addr, a->ai_addrlen);
-			t->addrlen[t->naddr++] = a->ai_addrlen;
-		}
-	freeaddrinfo(res);
 	return SLUICE_OK;
 }
 
@@ -194,6 +186,12 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 			                      l->cfg->path, l->cfg->forwards[i].line, 0,
 			                      "forward domain '%s' is not a domain of policy %s",
 			                      l->cfg->forwards[i].domain, l->policy->id);
+	for (size_t i = 0; i < l->cfg->nrabbitmqs; i++)
+		if (policy_domain_find(l->policy, l->cfg->rabbitmqs[i].domain) == NULL)
+			return sluice_fail_at(err, SLUICE_ERR_POLICY, "config.unknown-domain",
+			                      l->cfg->path, l->cfg->rabbitmqs[i].line, 0,
+			                      "rabbitmq domain '%s' is not a domain of policy %s",
+			                      l->cfg->rabbitmqs[i].domain, l->policy->id);
 	if (l->cfg->tls != NULL) {
 		/* Build the listener's context once here, so that a bad key or CRL is refused
 		 * now (by -t, at start, on SIGHUP) and not by a listener crashing in a loop. */
@@ -220,6 +218,15 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 		if (rc != SLUICE_OK)
 			return rc;
 	}
+	/* Credentials read and brokers resolved here: the forwarder opens no file outside the
+	 * spool and has no resolver. */
+	if (l->cfg->nrabbitmqs > 0)
+		l->amqp_targets = xcalloc(l->cfg->nrabbitmqs, sizeof(*l->amqp_targets));
+	for (size_t i = 0; i < l->cfg->nrabbitmqs; i++) {
+		rc = amqp_target_load(&l->cfg->rabbitmqs[i], l->cfg->path, &l->amqp_targets[i], err);
+		if (rc != SLUICE_OK)
+			return rc;
+	}
 	/* Resolved here, like the forward hosts: the auditor's sandbox has no resolver. */
 	if (l->cfg->audit_syslog != NULL)
 		return syslog_destination_resolve(l->cfg->audit_syslog, l->cfg->path,
@@ -240,6 +247,8 @@ static void use_loaded(void)
 	ctx.tls = cur.cfg->tls != NULL ? &cur.tls : NULL;
 	ctx.forwards = cur.forwards;
 	ctx.nforwards = cur.cfg->nforwards;
+	ctx.amqp_targets = cur.amqp_targets;
+	ctx.namqp_targets = cur.cfg->nrabbitmqs;
 	ctx.audit_syslog = cur.cfg->audit_syslog != NULL ? &cur.audit_syslog : NULL;
 }
 
@@ -487,7 +496,7 @@ static void start_pipeline(void)
 	pids[P_ROUTER] = pid;
 	if (to_tls[0] >= 0)
 		close(to_tls[0]);
-	if (ctx.nforwards > 0) {
+	if (ctx.nforwards + ctx.namqp_targets > 0) {
 		pid = spawn();
 		if (pid == 0) {
 			if (listen_fd >= 0)

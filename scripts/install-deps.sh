@@ -15,6 +15,9 @@ packages=(
   chromium                                    # end-to-end tests only: the oversight report opened in a real browser (headless)
   sqlite3                                     # test_audit_index.sh damages index files on purpose
   strace                                      # end-to-end tests only: proof that hostile inputs make no process open a file or a socket
+  librabbitmq-dev                             # the forwarder's RabbitMQ transport (config rabbitmq:), and the tests' consumer
+  rabbitmq-server haproxy rsyslog             # tests only: a private broker, the load balancer and the audit collector of tests/cluster
+  rsyslog-relp librelp-dev                    # audit forwarding over RELP (issue 9; the collector's imrelp)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -27,5 +30,14 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# rabbitmq-server, haproxy and rsyslog are services: the tests start their own on loopback with
+# private ports and folders, so the system's copies are not started by the install (policy-rc.d
+# 101: "action forbidden"), unless the machine already has a policy-rc.d of its own.
+policy_rc=/usr/sbin/policy-rc.d
+made_policy_rc=""
+if [ ! -e "$policy_rc" ] && [ -z "$SUDO" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod 755 "$policy_rc" && made_policy_rc=1
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ -z "$made_policy_rc" ] || rm -f "$policy_rc"

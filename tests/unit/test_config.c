@@ -381,6 +381,41 @@ static void test_url_forms(void **state)
 	}
 }
 
+/* rabbitmq: the URL's parts, the default exchange, file order (issue 9). */
+static void test_rabbitmq_forms(void **state)
+{
+	(void)state;
+	struct sluiced_config *c =
+		load_text_ok(HEAD "rabbitmq:\n  police:\n    url: amqp://mq.police.example\n"
+		             "    credentials: secrets/police.amqp\n"
+		             "  customs:\n    url: \"amqp://[::1]:5673/cell%2Fin\"\n"
+		             "    exchange: customs.released\n    credentials: /etc/c.amqp\n",
+		             "/etc/sluice");
+	assert_int_equal(c->nrabbitmqs, 2);
+	assert_string_equal(c->rabbitmqs[0].domain, "police");
+	assert_string_equal(c->rabbitmqs[0].host, "mq.police.example");
+	assert_int_equal(c->rabbitmqs[0].port, 5672);
+	assert_string_equal(c->rabbitmqs[0].vhost, "/");
+	assert_string_equal(c->rabbitmqs[0].exchange, "sluice.police");
+	assert_string_equal(c->rabbitmqs[0].credentials, "/etc/sluice/secrets/police.amqp");
+	assert_int_equal(c->rabbitmqs[0].line, 7);
+	assert_string_equal(c->rabbitmqs[1].domain, "customs");
+	assert_string_equal(c->rabbitmqs[1].url, "amqp://[::1]:5673/cell%2Fin");
+	assert_string_equal(c->rabbitmqs[1].host, "::1");
+	assert_int_equal(c->rabbitmqs[1].port, 5673);
+	assert_string_equal(c->rabbitmqs[1].vhost, "cell/in");
+	assert_string_equal(c->rabbitmqs[1].exchange, "customs.released");
+	assert_string_equal(c->rabbitmqs[1].credentials, "/etc/c.amqp");
+	sluiced_config_free(c);
+	c = load_text_ok(HEAD "rabbitmq:\n  police:\n    url: amqp://h/\n    credentials: x\n"
+	                 "forward:\n  customs:\n    url: https://h/\n    ca: a\n"
+	                 "    certificate: c\n    key: k\n", NULL);
+	assert_int_equal(c->nrabbitmqs, 1);
+	assert_int_equal(c->nforwards, 1);
+	assert_string_equal(c->rabbitmqs[0].vhost, "/");
+	sluiced_config_free(c);
+}
+
 /* Plain scalars are never typed implicitly: `no` is a user called "no", `on` a domain. */
 static void test_plain_scalars_are_strings(void **state)
 {
@@ -529,6 +564,9 @@ struct fail_case {
 #define URL(v) "forward:\n  customs:\n    ca: ca.pem\n    url: " v "\n    certificate: c\n" \
                "    key: k\n"
 
+/* Lines 6-7, then line 8 is `url:` with the value at column 10, then line 9. */
+#define MQ(v) "rabbitmq:\n  police:\n    url: " v "\n    credentials: mq.secret\n"
+
 #define NEST20 "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
 
 static struct fail_case fail_cases[] = {
@@ -536,7 +574,7 @@ static struct fail_case fail_cases[] = {
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
 	  "binding-key, binding-cert, audit-log, spool, user, workers, checkpoint-interval, checkpoint-seconds, "
-	  "policy-admins, policy-signatures, tls, forward, audit-syslog)" },
+	  "policy-admins, policy-signatures, tls, forward, rabbitmq, audit-syslog)" },
 	/* the binding key and its certificate: both or neither, paths */
 	{ "binding_key_alone", HEAD "binding-key: b.key\n", 0, "config.binding", 6, 1,
 	  "'binding-key' and 'binding-cert' go together" },
@@ -760,6 +798,30 @@ static struct fail_case fail_cases[] = {
 	/* config.depth */
 	{ "nesting_too_deep", HEAD "forward: " NEST20 "\n", 0, "config.depth", 6, 25,
 	  "nesting deeper than 16 levels" },
+	/* rabbitmq (issue 9): lines 6-8, the url's value at line 8, column 10 */
+	{ "rabbitmq_amqps", HEAD MQ("amqps://127.0.0.1/"), 0, "config.value", 8, 10,
+	  "amqps:// is not supported yet" },
+	{ "rabbitmq_http", HEAD MQ("https://127.0.0.1/"), 0, "config.value", 8, 10,
+	  "the scheme must be amqp://" },
+	{ "rabbitmq_userinfo", HEAD MQ("amqp://u:p@127.0.0.1/"), 0, "config.value", 8, 10,
+	  "name a 'credentials' file" },
+	{ "rabbitmq_query", HEAD MQ("amqp://127.0.0.1/?heartbeat=5"), 0, "config.value", 8, 10,
+	  "a query ('?') is not allowed" },
+	{ "rabbitmq_two_segments", HEAD MQ("amqp://127.0.0.1/a/b"), 0, "config.value", 8, 10,
+	  "one path segment" },
+	{ "rabbitmq_nul_vhost", HEAD MQ("amqp://127.0.0.1/a%00b"), 0, "config.value", 8, 10,
+	  "control characters" },
+	{ "rabbitmq_bad_port", HEAD MQ("amqp://127.0.0.1:0/"), 0, "config.value", 8, 10, NULL },
+	{ "rabbitmq_no_credentials", HEAD "rabbitmq:\n  police:\n    url: amqp://h/\n", 0,
+	  "config.missing-key", 8, 5, "credentials" },
+	{ "rabbitmq_amq_exchange", HEAD MQ("amqp://h/") "    exchange: amq.direct\n", 0,
+	  "config.value", 10, 15, "not starting with 'amq.'" },
+	{ "rabbitmq_space_exchange", HEAD MQ("amqp://h/") "    exchange: a b\n", 0,
+	  "config.value", 10, 15, NULL },
+	{ "rabbitmq_and_forward", HEAD MQ("amqp://h/") "forward:\n  police:\n    url: https://h/\n"
+	  "    ca: a\n    certificate: c\n    key: k\n", 0, "config.value", 7, 1, "one transport" },
+	{ "rabbitmq_bad_domain", HEAD "rabbitmq:\n  'a b':\n    url: amqp://h/\n", 0,
+	  "config.value", 7, 3, NULL },
 };
 
 #define NFAIL (sizeof(fail_cases) / sizeof(fail_cases[0]))
@@ -798,6 +860,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_binding_key_and_cert),
 	cmocka_unit_test(test_listen_forms),
 	cmocka_unit_test(test_url_forms),
+	cmocka_unit_test(test_rabbitmq_forms),
 	cmocka_unit_test(test_audit_syslog_forms),
 	cmocka_unit_test(test_plain_scalars_are_strings),
 	cmocka_unit_test(test_permissions_owner_only_ok),
