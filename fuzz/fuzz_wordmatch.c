@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the dirty-word automaton (filters/wordmatch.c).
  *
- * An input is up to 8 words, one a line, then a NUL byte, then the text. The words are
- * compiled (the last compiled list is kept while the words part stays the same: compiling
- * costs a scan of the caseless tables) and the text, when valid UTF-8, is scanned. Beyond the
+ * An input is up to 8 words, one a line, then a NUL byte, then the text; an input without a
+ * NUL byte is a text for a fixed list of trap words (compiling a list costs a scan of the
+ * caseless classes, so the last list compiled is kept while its words stay the same). The
+ * text, when valid UTF-8, is scanned. Beyond the
  * sanitizers, it checks that the matches are the oracle's (tests/unit/wordmatch_oracle.h: each
  * word as its own caseless whole-word PCRE2 regex, leftmost-longest), left to right, never
  * overlapping, inside the text and on character boundaries.
@@ -60,16 +61,21 @@ static int compile_words(const uint8_t *p, size_t len)
 	               : -1;
 }
 
+static int scan_and_check(const uint8_t *text, size_t tlen);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *sep = memchr(data, 0, size);
 	if (sep == NULL || sep - data > 256)
 		return 0;
-	size_t wlen = (size_t)(sep - data), tlen = size - wlen - 1;
-	const uint8_t *text = sep + 1;
-	if (tlen > 2048 || memchr(text, 0, tlen) != NULL || !utf8_valid(text, tlen, NULL))
+	if (compile_words(data, (size_t)(sep - data)) != 0)
 		return 0;
-	if (compile_words(data, wlen) != 0)
+	return scan_and_check(sep + 1, size - (size_t)(sep - data) - 1);
+}
+
+static int scan_and_check(const uint8_t *text, size_t tlen)
+{
+	if (tlen > 2048 || memchr(text, 0, tlen) != NULL || !utf8_valid(text, tlen, NULL))
 		return 0;
 	char *t = strndup((const char *)text, tlen);
 	struct spanlist got = { .n = 0 }, want;
