@@ -17,6 +17,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "redact.h"
 #include "utf8.h"
+#include "wordmatch.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -30,8 +31,6 @@
 /* Options every custom detector is compiled with: UTF-8 text, Unicode classes, and no
  * empty-match loops in callers because matches must be non-empty (checked at match time). */
 #define CUSTOM_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP)
-/* Dirty words: Unicode case-insensitive. */
-#define WORDS_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
 /* Built-in detectors: case matters (an IBAN or an MRZ is upper case) unless the pattern says
  * otherwise with (?i:...). */
 #define BUILTIN_REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP)
@@ -42,10 +41,6 @@
 #define REDACT_MATCH_LIMIT 1000000u
 #define REDACT_DEPTH_LIMIT 10000u
 #define REDACT_HEAP_LIMIT_KIB (64u * 1024u)
-
-/* A word or phrase longer than this is refused: it bounds the recursion that writes a word
- * list's pattern and the nesting of its groups. */
-#define WORD_MAX_BYTES 1024
 
 /* A match of no letter, mark, digit or underscore on this side. */
 #define NOT_WORD_BEFORE "(?<![\\p{L}\\p{M}\\p{N}_])"
@@ -122,8 +117,9 @@ enum rule_kind { RULE_WORDS, RULE_EMAIL, RULE_PHONE, RULE_PASSPORT, RULE_IBAN, R
 struct rule {
 	char *name;          /* "words:<path>" or "pattern:<name>" */
 	enum rule_kind kind;
-	pcre2_code **codes;  /* one, or several for a word list too large for one pattern */
+	pcre2_code **codes;  /* patterns: one */
 	size_t ncodes;
+	struct wordmatch *words; /* word lists */
 };
 
 struct redactor {
@@ -135,283 +131,13 @@ struct redactor {
 	size_t replace_len;
 };
 
-/* ---------------------------------------------------------------------------------------- */
-/* UTF-8 */
-
-/* Decodes one strictly valid UTF-8 character at s[*i] (no overlongs, no surrogates, at most
- * U+10FFFF) and advances *i; -1 when the bytes there are not one. */
-static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
-{
-	size_t p = *i;
-	unsigned char c = s[p];
-	uint32_t v;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		*i = p + 1;
-		return 0;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 1;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 2;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 3;
-		v = c & 0x07;
-	} else {
-		return -1;
-	}
-	if (len - p - 1 < n)
-		return -1;
-	for (size_t k = 1; k <= n; k++) {
-		unsigned char cc = s[p + k];
-		if ((cc & 0xC0) != 0x80)
-			return -1;
-		v = (v << 6) | (cc & 0x3F);
-	}
-	if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF ||
-	    (v >= 0xD800 && v <= 0xDFFF))
-		return -1;
-	*cp = v;
-	*i = p + 1 + n;
-	return 0;
-}
-
-
-static size_t utf8_encode(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static bool is_continuation(unsigned char c)
 {
 	return (c & 0xC0) == 0x80;
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* A growable string for building patterns (policy data only). */
-
-struct strbuf {
-	char *p;
-	size_t n;
-	size_t cap;
-};
-
-static void sb_putn(struct strbuf *sb, const char *s, size_t n)
-{
-	if (sb->cap - sb->n <= n) {
-		size_t cap = sb->cap ? sb->cap : 256;
-		while (cap - sb->n <= n)
-			cap *= 2;
-		sb->p = xrealloc(sb->p, cap);
-		sb->cap = cap;
-	}
-	memcpy(sb->p + sb->n, s, n);
-	sb->n += n;
-	sb->p[sb->n] = '\0';
-}
-
-static void sb_puts(struct strbuf *sb, const char *s)
-{
-	sb_putn(sb, s, strlen(s));
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Word lists: each list becomes one alternation, written as a trie so that words sharing a
- * prefix share its matching, and so that at each point the longer continuation is tried
- * before the word that ends there (longest first: "Operation Nightjar Team" wins over
- * "Operation Nightjar"). */
-
-/* An atom is one character of a word (case-folded, see fold_case) or a run of whitespace. */
-#define ATOM_SPACE UINT32_MAX
-
-struct word {
-	uint32_t *atoms;
-	size_t natoms;
-};
-
-struct trie_node {
-	uint32_t atom;     /* label of the edge into this node */
-	bool terminal;     /* a word ends here */
-	size_t child;      /* first child, 0 when none (the root, index 0, is nobody's child) */
-	size_t last_child;
-	size_t sibling;    /* next sibling, 0 when none */
-};
-
-struct trie {
-	struct trie_node *nodes;
-	size_t n;
-	size_t cap;
-};
-
-/* Whitespace inside a phrase: matched by \s++ (any run of Unicode whitespace). */
-static bool is_space_cp(uint32_t cp)
-{
-	return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
-	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-	       cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
-
-/* A simple case folding for grouping words in the trie: ASCII, Latin-1, Greek and Cyrillic
- * capitals to their small letters. Matching itself is PCRE2's full Unicode caseless match;
- * folding only lets "Écu" and "écu" share a branch (a fold it misses costs a branch, never
- * a match). */
-static uint32_t fold_case(uint32_t cp)
-{
-	if (cp >= 'A' && cp <= 'Z')
-		return cp + 0x20;
-	if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
-		return cp + 0x20;
-	if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
-		return cp + 0x20;
-	if (cp >= 0x410 && cp <= 0x42F)
-		return cp + 0x20;
-	if (cp >= 0x400 && cp <= 0x40F)
-		return cp + 0x50;
-	return cp;
-}
-
-/* Splits a word into atoms. -1 when it is not valid UTF-8; 0 with natoms 0 when empty. */
-static int word_atoms(const char *s, struct word *w)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, n = 0;
-	uint32_t cp;
-
-	w->atoms = xcalloc(len + 1, sizeof(*w->atoms));
-	w->natoms = 0;
-	while (i < len) {
-		if (utf8_next(u, len, &i, &cp) != 0)
-			return -1;
-		if (is_space_cp(cp)) {
-			if (n > 0 && w->atoms[n - 1] != ATOM_SPACE)
-				w->atoms[n++] = ATOM_SPACE;
-			continue;
-		}
-		w->atoms[n++] = fold_case(cp);
-	}
-	if (n > 0 && w->atoms[n - 1] == ATOM_SPACE)
-		n--;
-	w->natoms = n;
-	return 0;
-}
-
-static int word_cmp(const void *a, const void *b)
-{
-	const struct word *x = a, *y = b;
-	size_t n = x->natoms < y->natoms ? x->natoms : y->natoms;
-
-	for (size_t i = 0; i < n; i++)
-		if (x->atoms[i] != y->atoms[i])
-			return x->atoms[i] < y->atoms[i] ? -1 : 1;
-	return (x->natoms > y->natoms) - (x->natoms < y->natoms);
-}
-
-static size_t trie_add_node(struct trie *t, uint32_t atom)
-{
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
-		t->nodes = xrealloc(t->nodes, t->cap * sizeof(*t->nodes));
-	}
-	memset(&t->nodes[t->n], 0, sizeof(t->nodes[t->n]));
-	t->nodes[t->n].atom = atom;
-	return t->n++;
-}
-
-static void trie_insert(struct trie *t, const struct word *w)
-{
-	size_t cur = 0;
-
-	for (size_t i = 0; i < w->natoms; i++) {
-		size_t c = t->nodes[cur].child;
-		while (c != 0 && t->nodes[c].atom != w->atoms[i])
-			c = t->nodes[c].sibling;
-		if (c == 0) {
-			c = trie_add_node(t, w->atoms[i]);
-			if (t->nodes[cur].child == 0)
-				t->nodes[cur].child = c;
-			else
-				t->nodes[t->nodes[cur].last_child].sibling = c;
-			t->nodes[cur].last_child = c;
-		}
-		cur = c;
-	}
-	t->nodes[cur].terminal = true;
-}
-
-/* One atom as a literal: letters and digits as themselves, other ASCII escaped (a backslash
- * before a non-alphanumeric character always means that character), controls as \x{..},
- * other characters as their UTF-8 bytes. */
-static void emit_atom(struct strbuf *sb, uint32_t atom)
-{
-	char buf[16];
-	size_t n;
-
-	if (atom == ATOM_SPACE) {
-		sb_puts(sb, "\\s++");
-	} else if ((atom >= 'a' && atom <= 'z') || (atom >= 'A' && atom <= 'Z') ||
-	           (atom >= '0' && atom <= '9')) {
-		buf[0] = (char)atom;
-		sb_putn(sb, buf, 1);
-	} else if (atom >= 0x20 && atom < 0x7F) {
-		buf[0] = '\\';
-		buf[1] = (char)atom;
-		sb_putn(sb, buf, 2);
-	} else if (atom < 0x80) {
-		n = (size_t)snprintf(buf, sizeof(buf), "\\x{%x}", (unsigned)atom);
-		sb_putn(sb, buf, n);
-	} else {
-		n = utf8_encode(atom, buf);
-		sb_putn(sb, buf, n);
-	}
-}
-
-/* Writes the alternation below `idx`. Recursion depth is at most WORD_MAX_BYTES. */
-static void emit_node(const struct trie *t, size_t idx, struct strbuf *sb)
-{
-	const struct trie_node *node = &t->nodes[idx];
-	size_t c = node->child;
-
-	if (c == 0)
-		return;
-	if (t->nodes[c].sibling == 0 && !node->terminal) {
-		emit_atom(sb, t->nodes[c].atom);
-		emit_node(t, c, sb);
-		return;
-	}
-	sb_puts(sb, "(?:");
-	for (bool first = true; c != 0; c = t->nodes[c].sibling, first = false) {
-		if (!first)
-			sb_puts(sb, "|");
-		emit_atom(sb, t->nodes[c].atom);
-		emit_node(t, c, sb);
-	}
-	if (node->terminal)
-		sb_puts(sb, "|"); /* the word ending here, tried after every longer one */
-	sb_puts(sb, ")");
-}
+/* Word lists: one Aho-Corasick automaton each (filters/wordmatch.c). */
 
 static void rule_add_code(struct rule *rule, pcre2_code *code)
 {
@@ -431,88 +157,11 @@ static enum sluice_rc compile_error(struct sluice_error *err, enum sluice_rc rc,
 	                   erroffset);
 }
 
-/* Compiles words[lo, hi) (sorted) into one pattern, or into several when PCRE2 finds the
- * pattern too large (its compiled form is limited to 64K code units). */
-static enum sluice_rc compile_word_chunk(struct rule *rule, const struct word *words,
-                                         size_t lo, size_t hi, const char *path,
-                                         struct sluice_error *err)
-{
-	struct trie t = { 0 };
-	struct strbuf sb = { 0 };
-	pcre2_code *code;
-	int errcode = 0;
-	PCRE2_SIZE erroffset = 0;
-
-	(void)trie_add_node(&t, 0);
-	for (size_t i = lo; i < hi; i++)
-		trie_insert(&t, &words[i]);
-	sb_puts(&sb, NOT_WORD_BEFORE "(?:");
-	emit_node(&t, 0, &sb);
-	sb_puts(&sb, ")" NOT_WORD_AFTER);
-	free(t.nodes);
-
-	code = pcre2_compile((PCRE2_SPTR)sb.p, sb.n, WORDS_REGEX_OPTIONS, &errcode, &erroffset,
-	                     NULL);
-	free(sb.p);
-	if (code != NULL) {
-		rule_add_code(rule, code);
-		return SLUICE_OK;
-	}
-	if (errcode == PCRE2_ERROR_PATTERN_TOO_LARGE && hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		enum sluice_rc rc = compile_word_chunk(rule, words, lo, mid, path, err);
-		if (rc != SLUICE_OK)
-			return rc;
-		return compile_word_chunk(rule, words, mid, hi, path, err);
-	}
-	char what[512];
-	snprintf(what, sizeof(what), "word list %s cannot be compiled", path);
-	return compile_error(err, SLUICE_ERR_POLICY, "redact.wordlist", what, errcode,
-	                     (size_t)erroffset);
-}
-
 static enum sluice_rc compile_wordlist(struct rule *rule, const struct policy_wordlist *wl,
                                        struct sluice_error *err)
 {
-	const char *path = wl->path ? wl->path : "";
-	struct word *words = xcalloc(wl->nwords + 1, sizeof(*words));
-	size_t nwords = 0;
-	enum sluice_rc rc = SLUICE_OK;
-
-	for (size_t i = 0; i < wl->nwords; i++) {
-		const char *w = wl->words[i];
-		if (w == NULL)
-			continue;
-		if (strlen(w) > WORD_MAX_BYTES) {
-			rc = sluice_fail(err, SLUICE_ERR_POLICY, "redact.wordlist",
-			                 "word list %s: entry %zu is longer than %d bytes", path,
-			                 i + 1, WORD_MAX_BYTES);
-			goto out;
-		}
-		if (word_atoms(w, &words[nwords]) != 0) {
-			free(words[nwords].atoms);
-			words[nwords].atoms = NULL;
-			rc = sluice_fail(err, SLUICE_ERR_POLICY, "redact.wordlist",
-			                 "word list %s: entry %zu is not valid UTF-8", path, i + 1);
-			goto out;
-		}
-		if (words[nwords].natoms == 0) {
-			free(words[nwords].atoms);
-			words[nwords].atoms = NULL;
-			continue;
-		}
-		nwords++;
-	}
-	if (nwords == 0)
-		goto out; /* an empty list matches nothing */
-	/* Sorted, words sharing a prefix land in the same chunk when a list must be split. */
-	qsort(words, nwords, sizeof(*words), word_cmp);
-	rc = compile_word_chunk(rule, words, 0, nwords, path, err);
-out:
-	for (size_t i = 0; i < nwords; i++)
-		free(words[i].atoms);
-	free(words);
-	return rc;
+	return wordmatch_new((const char *const *)wl->words, wl->nwords,
+	                     wl->path ? wl->path : "", &rule->words, err);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -751,6 +400,7 @@ void redactor_free(struct redactor *r)
 		for (size_t k = 0; k < r->rules[i].ncodes; k++)
 			pcre2_code_free(r->rules[i].codes[k]);
 		free(r->rules[i].codes);
+		wordmatch_free(r->rules[i].words);
 		free(r->rules[i].name);
 	}
 	free(r->rules);
@@ -825,16 +475,78 @@ struct scan {
 	struct sluice_error *err;
 };
 
+/*
+ * Where the next match of a built-in detector can start, at `off` or later: pcre2_match is
+ * started there instead of at `off`. This changes no result: PCRE2 tries every start from its
+ * offset on (its look-behinds still see the text before it), and no built-in pattern can match
+ * from a start this skips:
+ *   email     a match starts where the run of local-part characters before its '@' starts, so
+ *             not before the first '@' at `off` or later, less the ASCII local-part
+ *             characters (and any non-ASCII bytes, conservatively) just before it;
+ *   phone     a match starts with '+', '(' or a digit;
+ *   passport  a match is tried from the keyword (p or r in either case: nothing else is
+ *             caseless-equal to them, tests/unit/test_redact.c checks it) or the MRZ's 'P';
+ *   iban      two capitals and two digits.
+ * Word lists do not come here; custom patterns start everywhere. NO_START: no match is left.
+ */
+#define NO_START SIZE_MAX
+
+static bool is_local_part_ascii(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
+}
+
+static size_t first_possible_start(enum rule_kind kind, const char *text, size_t len, size_t off)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i;
+
+	switch (kind) {
+	case RULE_EMAIL: {
+		const unsigned char *at = off < len ? memchr(t + off, '@', len - off) : NULL;
+		if (at == NULL)
+			return NO_START;
+		i = (size_t)(at - t);
+		while (i > off && is_local_part_ascii(t[i - 1]))
+			i--;
+		return i;
+	}
+	case RULE_PHONE:
+		for (i = off; i < len; i++)
+			if (t[i] == '+' || t[i] == '(' || is_digit((char)t[i]))
+				return i;
+		return NO_START;
+	case RULE_PASSPORT:
+		for (i = off; i < len; i++)
+			if (t[i] == 'p' || t[i] == 'P' || t[i] == 'r' || t[i] == 'R')
+				return i;
+		return NO_START;
+	case RULE_IBAN:
+		for (i = off; i + 4 <= len; i++)
+			if (t[i] >= 'A' && t[i] <= 'Z' && t[i + 1] >= 'A' && t[i + 1] <= 'Z' &&
+			    is_digit((char)t[i + 2]) && is_digit((char)t[i + 3]))
+				return i;
+		return NO_START;
+	default:
+		return off;
+	}
+}
+
 /* Every non-empty match of `code` in the text, left to right; `kind` says which check in C
  * a candidate must pass. Accepted matches are pushed to `out` with rule index `ri`. */
 static enum sluice_rc scan_code(const struct scan *sc, const pcre2_code *code,
-                                const char *rule_name_str, enum rule_kind kind, size_t ri,
+                                const char *rule_name_str, enum rule_kind kind,
+                                enum rule_kind prefilter, size_t ri,
                                 const struct spans *exclude, struct spans *out)
 {
 	size_t off = 0, k = 0;
 
 	while (off <= sc->len) {
-		int m = pcre2_match(code, (PCRE2_SPTR)sc->text, sc->len, off, PCRE2_NO_UTF_CHECK,
+		size_t from = first_possible_start(prefilter, sc->text, sc->len, off);
+		if (from == NO_START)
+			break;
+		int m = pcre2_match(code, (PCRE2_SPTR)sc->text, sc->len, from, PCRE2_NO_UTF_CHECK,
 		                    sc->md, sc->r->mctx);
 		if (m == PCRE2_ERROR_NOMATCH)
 			break;
@@ -886,8 +598,19 @@ static enum sluice_rc scan_code(const struct scan *sc, const pcre2_code *code,
 	return SLUICE_OK;
 }
 
+struct word_hits {
+	struct spans *out;
+	size_t rule;
+};
+
+static void on_word(void *arg, size_t start, size_t end)
+{
+	struct word_hits *wh = arg;
+	spans_push(wh->out, start, end, wh->rule);
+}
+
 /* Matches of one rule counted as the leftmost-longest non-overlapping ones among out[from..]
- * (for one pattern, simply their number; a split word list may find a phrase twice). */
+ * (for one pattern or word list, simply their number). */
 static unsigned count_rule(struct spans *sp, size_t from)
 {
 	size_t n = sp->n - from, last_end = 0;
@@ -965,13 +688,18 @@ enum sluice_rc redactor_apply(const struct redactor *r, const char *text, size_t
 		size_t from = found.n;
 
 		if (rule->kind == RULE_PHONE && r->iban_shape != NULL && !ibans_done) {
-			rc = scan_code(&sc, r->iban_shape, rule->name, RULE_WORDS, ri, NULL, &ibans);
+			rc = scan_code(&sc, r->iban_shape, rule->name, RULE_WORDS, RULE_IBAN, ri, NULL,
+			               &ibans);
 			if (rc != SLUICE_OK)
 				goto out;
 			ibans_done = true;
 		}
+		if (rule->words != NULL) {
+			struct word_hits wh = { &found, ri };
+			(void)wordmatch_scan(rule->words, text, len, on_word, &wh);
+		}
 		for (size_t c = 0; c < rule->ncodes; c++) {
-			rc = scan_code(&sc, rule->codes[c], rule->name, rule->kind, ri,
+			rc = scan_code(&sc, rule->codes[c], rule->name, rule->kind, rule->kind, ri,
 			               rule->kind == RULE_PHONE ? &ibans : NULL, &found);
 			if (rc != SLUICE_OK)
 				goto out;

@@ -884,6 +884,105 @@ static void test_large_text_within_limits(void **state)
 	redactor_free(r);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The built-in detectors start PCRE2 only where a match can start (redact.c,
+ * first_possible_start). The same regexes as custom detectors start everywhere: on generated
+ * texts both must redact the same (email and passport have no check in C besides the regex). */
+
+static const char email_regex_copy[] =
+	"(?<![\\p{L}\\p{M}\\p{N}._%+-])[\\p{L}\\p{M}\\p{N}._%+-]++@"
+	"(?:[\\p{L}\\p{M}\\p{N}-]{1,63}+\\.){1,126}[\\p{L}\\p{M}]{2,63}";
+static const char passport_regex_copy[] =
+	"(?:(?<![\\p{L}\\p{M}\\p{N}_])(?i:passports?|passeports?|pasaportes?|reisepass(?:nummer)?)"
+	"(?![\\p{L}\\p{M}\\p{N}_])"
+	"(?:[\\s:#.,(]*+(?i:number|numero|num|nr|no|n\\x{B0}|\\x{2116}))??[\\s:#.,(]*+"
+	"\\K(?=[A-Za-z0-9]{0,8}[0-9])[A-Za-z0-9]{6,9}+(?![\\p{L}\\p{M}\\p{N}_])"
+	"|(?<![A-Z0-9<])P[A-Z<][A-Z<]{3}[A-Z0-9<]{39}\\r?\\n[A-Z0-9<]{44}(?![A-Z0-9<]))";
+
+static const char *const prefilter_pieces[] = {
+	"a", "b.c", "@", "@", "x@y.org", "bob", "-", "+", "%", "_", "\xc3\xa9", "\xd0\xb6",
+	"\xcc\x81", " ", "\n", ".", "org", "example", "passport", "PASSPORT", "Reisepass",
+	"pasaporte", "no", "No.:", "N\xc2\xb0", "\xe2\x84\x96", "#", "(", ": ", "X1234567", "12AB34567",
+	"ABCDEFGH", "123456789", "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+	"L898902C36UTO7408122F1204159ZE184226B<<<<<10", "r", "p", "1", "7", "\xc5\xbf",
+};
+
+static void test_prefilter_changes_nothing(void **state)
+{
+	(void)state;
+	struct policy_pattern email = builtin(PATTERN_EMAIL), passport = builtin(PATTERN_PASSPORT);
+	struct policy_pattern email_c = custom("email", email_regex_copy);
+	struct policy_pattern passport_c = custom("passport", passport_regex_copy);
+	struct policy_flow fe = flow_of(NULL, 0, &email, 1, NULL);
+	struct policy_flow fec = flow_of(NULL, 0, &email_c, 1, NULL);
+	struct policy_flow fp = flow_of(NULL, 0, &passport, 1, NULL);
+	struct policy_flow fpc = flow_of(NULL, 0, &passport_c, 1, NULL);
+	struct redactor *re = new_ok(&fe), *rec = new_ok(&fec), *rp = new_ok(&fp),
+	                *rpc = new_ok(&fpc);
+	unsigned seed = 7;
+	size_t npieces = sizeof(prefilter_pieces) / sizeof(*prefilter_pieces);
+	for (int iter = 0; iter < 3000; iter++) {
+		char text[2048];
+		size_t k = 0, n = 1 + (size_t)(rand_r(&seed) % 24);
+		for (size_t i = 0; i < n; i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s",
+			                      prefilter_pieces[rand_r(&seed) % (int)npieces]);
+		struct hits h1, h2;
+		char *a = apply_ok(re, text, &h1), *b = apply_ok(rec, text, &h2);
+		if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+			fail_msg("email differs on \"%s\": \"%s\" / \"%s\"", text, a ? a : "-",
+			         b ? b : "-");
+		free(a);
+		free(b);
+		a = apply_ok(rp, text, &h1);
+		b = apply_ok(rpc, text, &h2);
+		if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+			fail_msg("passport differs on \"%s\": \"%s\" / \"%s\"", text, a ? a : "-",
+			         b ? b : "-");
+		free(a);
+		free(b);
+	}
+	redactor_free(re);
+	redactor_free(rec);
+	redactor_free(rp);
+	redactor_free(rpc);
+}
+
+/* The passport prefilter starts only at p, P, r, R: nothing else is caseless-equal to them. */
+static void test_passport_keyword_letters(void **state)
+{
+	(void)state;
+	struct policy_pattern p = custom("pr", "(?i)[pr]");
+	struct policy_flow f = flow_of(NULL, 0, &p, 1, "");
+	struct redactor *r = new_ok(&f);
+	char *text = malloc(5u * 0x110000u), *out = NULL;
+	size_t k = 0, outlen = 0;
+	struct sluice_error err;
+	for (unsigned cp = 0x20; cp <= 0x10FFFF; cp++) {
+		if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 'p' || cp == 'P' || cp == 'r' || cp == 'R')
+			continue;
+		if (cp < 0x80) {
+			text[k++] = (char)cp;
+		} else if (cp < 0x800) {
+			text[k++] = (char)(0xC0 | (cp >> 6));
+			text[k++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			text[k++] = (char)(0xE0 | (cp >> 12));
+			text[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			text[k++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			text[k++] = (char)(0xF0 | (cp >> 18));
+			text[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			text[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			text[k++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	assert_int_equal(redactor_apply(r, text, k, &out, &outlen, NULL, NULL, &err), SLUICE_OK);
+	assert_null(out);
+	free(text);
+	redactor_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -922,6 +1021,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_large_text_within_limits),
+		cmocka_unit_test(test_prefilter_changes_nothing),
+		cmocka_unit_test(test_passport_keyword_letters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
