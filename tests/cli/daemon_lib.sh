@@ -215,3 +215,10 @@ check_receipts() {
 	done <"$W/delivered.txt"
 	check "sluice verify accepts the receipts it checks ($verified of $n, $bad bad)" [ "$bad" = 0 ]
 }
+
+# check_no_sanitizer_report LOG: in sanitizer builds, no process of the daemon reported an error
+# or a leak (their reports go to the daemon's standard error, which LOG holds).
+check_no_sanitizer_report() {
+	check "no sanitizer report in the daemon's log" \
+		lacks -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"
+}

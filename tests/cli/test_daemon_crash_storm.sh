@@ -147,6 +147,7 @@ check "SIGTERM stops the daemon cleanly" daemon_stop
 cat "$W"/logs/*.log >"$W/daemon.log"
 check "no sign of a damaged audit log or spool in the daemon's logs" \
 	lacks -E 'refusing to append|chain is broken|unreadable delivery marker|malformed (submission|delivery)' "$W/daemon.log"
+check_no_sanitizer_report "$W/daemon.log"
 
 # ---- what crossed -------------------------------------------------------------------------------
 delivered_index

@@ -286,6 +286,7 @@ trace sluiced-deliver -e trace=fsync -e inject=fsync:error=EIO:syscall=getpid:wh
 sustained spool-eio spool "Input/output error" untrace
 
 check "SIGTERM stops the daemon cleanly" daemon_stop
+check_no_sanitizer_report "$DLOG"
 delivered_index
 check_fed_exactly_once "$W/fed.txt" "reports of the fault cases"
 check_audit_once
@@ -307,6 +308,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$W/full" && mount -t tmpfs -o size=256k,mode=
 	sustained tmpfs-full audit "cannot write the audit log: No space left on device" \
 		"rm -f $FULL/filler" stays
 	check "tmpfs: SIGTERM stops the daemon cleanly" daemon_stop
+	check_no_sanitizer_report "$DLOG"
 	check "tmpfs: the audit log verifies" "$SLUICE" audit verify --pub "$D/pki/gateway-signing.pub" "$LOG"
 	check "tmpfs: ... with the three records" [ "$(audit_transfers "$LOG")" = 3 ]
 	umount "$FULL" && FULL=""
