@@ -268,7 +268,6 @@ static bool serve(struct auditlog *log, struct idset *ids, struct syslog_sink *c
 	return sent;
 }
 
-
 /* A signed tree head now, unless the log ends with one. A head the storage cannot take
  * raises the alarm and is tried again later (the records it would cover are logged already);
  * false then. */

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,7 +25,6 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "spool.h"
-
 
 /* Delivers, retrying while the spool's storage fails (the spool storage alarm); fatal on any
  * other error. */

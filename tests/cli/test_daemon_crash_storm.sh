@@ -13,7 +13,8 @@
 #   - every report the TLS client got a receipt for (2xx, 403, 422: acknowledged) is
 #     delivered exactly once; the others at most once;
 #   - the audit log verifies and holds one record per transfer id (retries were "already
-#     logged"), one for each delivered file with its decision; every receipt verifies;
+#     logged"), one for each delivered file with its decision; every receipt names its
+#     transfer and the digest of its file, and `sluice verify` accepts a sample of 100;
 #   - no delivery is left prepared, nothing staged.
 # The seed is printed: SLUICE_STORM_SEED=N replays the same kill times; SLUICE_STORM_KILLS
 # changes the number of whole-daemon kills (default 200).
@@ -146,6 +147,7 @@ check "SIGTERM stops the daemon cleanly" daemon_stop
 cat "$W"/logs/*.log >"$W/daemon.log"
 check "no sign of a damaged audit log or spool in the daemon's logs" \
 	lacks -E 'refusing to append|chain is broken|unreadable delivery marker|malformed (submission|delivery)' "$W/daemon.log"
+check_no_sanitizer_report "$W/daemon.log"
 
 # ---- what crossed -------------------------------------------------------------------------------
 delivered_index
@@ -169,7 +171,7 @@ check_spool_clean
 
 fed=$(wc -l <"$W/fed.txt")
 posted=$(wc -l <"$W/tls.txt")
-echo "# storm: $group_kills SIGKILLs of the whole daemon ($startup_kills during start-up), $child_kills of one pipeline process, $holder_kills of the signer or auditor (daemon stopped, restarted); $fed reports through the spool and $posted over TLS ($acked acknowledged), each delivered exactly once, in $((T1 - T0)) s (seed $SEED)"
+echo "# storm: $group_kills SIGKILLs of the whole daemon ($startup_kills during start-up), $child_kills of one pipeline process, $holder_kills of the signer or auditor (daemon stopped, restarted); $fed reports through the spool and $posted over TLS ($acked acknowledged); every inbox report and every acknowledged TLS report delivered exactly once, no TLS report twice; $(wc -l <"$W/audit-ids.txt") audit records, one per transfer; storm $((T1 - T0)) s (seed $SEED)"
 if [ "$FAILED" -gt 0 ]; then
 	echo "--- the daemon's log (last lines):"
 	grep -v ' router: transfer' "$W/daemon.log" | tail -30

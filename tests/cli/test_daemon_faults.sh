@@ -27,8 +27,20 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/cli/daemon_lib.sh
 source "$(dirname "$0")/daemon_lib.sh"
 require_tools openssl jq pgrep setsid
-if ! command -v strace >/dev/null 2>&1 || ! strace -f -o /dev/null true 2>/dev/null; then
-	echo "# skipped: strace is missing or may not trace here"
+# strace must be able to attach to a process that is not its child, as it does to the
+# daemon's (Yama's ptrace_scope may forbid that to non-root users, or to everyone): it then
+# traces until `timeout` stops it (124), where a refused attach exits 1 at once.
+ptrace_attach_works() {
+	command -v strace >/dev/null 2>&1 || return 1
+	sleep 5 &
+	local pid=$! rc=0
+	timeout 1 strace -qq -p "$pid" -o /dev/null >/dev/null 2>&1 || rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ "$rc" = 124 ]
+}
+if ! ptrace_attach_works; then
+	echo "# skipped: strace is missing or may not attach to a running process here"
 	exit 77
 fi
 # LeakSanitizer cannot run under ptrace: sanitizer builds go without leak detection here
@@ -274,6 +286,7 @@ trace sluiced-deliver -e trace=fsync -e inject=fsync:error=EIO:syscall=getpid:wh
 sustained spool-eio spool "Input/output error" untrace
 
 check "SIGTERM stops the daemon cleanly" daemon_stop
+check_no_sanitizer_report "$DLOG"
 delivered_index
 check_fed_exactly_once "$W/fed.txt" "reports of the fault cases"
 check_audit_once
@@ -295,6 +308,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$W/full" && mount -t tmpfs -o size=256k,mode=
 	sustained tmpfs-full audit "cannot write the audit log: No space left on device" \
 		"rm -f $FULL/filler" stays
 	check "tmpfs: SIGTERM stops the daemon cleanly" daemon_stop
+	check_no_sanitizer_report "$DLOG"
 	check "tmpfs: the audit log verifies" "$SLUICE" audit verify --pub "$D/pki/gateway-signing.pub" "$LOG"
 	check "tmpfs: ... with the three records" [ "$(audit_transfers "$LOG")" = 3 ]
 	umount "$FULL" && FULL=""
