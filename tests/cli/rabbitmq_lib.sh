@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 # rabbitmq_start DIR AMQP_PORT EPMD_PORT DIST_PORT: starts the broker (log in DIR/broker.out),
-# sets MQ_PID and MQ_EPMD_PID, waits up to 60 s until it accepts AMQP; false when it does not.
+# sets MQ_PID and MQ_EPMD_PID, waits up to 180 s until it accepts AMQP; false when it does not.
 rabbitmq_start() {
 	rabbitmq_launch "$@" && rabbitmq_ready "$2"
 }
@@ -38,14 +38,17 @@ CONF
 		RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log"
 		RABBITMQ_PID_FILE="$dir/broker.pid" RABBITMQ_CONF_ENV_FILE=/dev/null
 		RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" RABBITMQ_SERVER_START_ARGS="-start_epmd false")
-	"${MQ_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server >>"$dir/broker.out" 2>&1 &
+	# its own process group (setsid does not fork here: a background job of a script is no
+	# group leader), so that rabbitmq_stop reaches every Erlang process it started
+	setsid "${MQ_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server >>"$dir/broker.out" 2>&1 &
 	MQ_PID=$!
 }
 
-# rabbitmq_ready AMQP_PORT: waits up to 60 s for the launched broker to accept AMQP.
+# rabbitmq_ready AMQP_PORT: waits up to 180 s (a loaded CI machine) for the launched broker to
+# accept AMQP.
 rabbitmq_ready() {
 	local _
-	for _ in $(seq 1 600); do
+	for _ in $(seq 1 1800); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		kill -0 "$MQ_PID" 2>/dev/null || return 1
 		sleep 0.1
@@ -56,11 +59,10 @@ rabbitmq_ready() {
 # rabbitmq_stop: stops the broker (its whole process tree, by its pid), keeping epmd.
 rabbitmq_stop() {
 	[ -n "${MQ_PID:-}" ] || return 0
-	local kids
-	kids=$(pgrep -P "$MQ_PID" 2>/dev/null)
-	kill -TERM "$MQ_PID" $kids 2>/dev/null
-	for _ in $(seq 1 100); do kill -0 "$MQ_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$MQ_PID" $kids 2>/dev/null
+	kill -TERM -- "-$MQ_PID" 2>/dev/null
+	for _ in $(seq 1 300); do pgrep -g "$MQ_PID" >/dev/null 2>&1 || break; sleep 0.1; done
+	kill -KILL -- "-$MQ_PID" 2>/dev/null
+	for _ in $(seq 1 50); do pgrep -g "$MQ_PID" >/dev/null 2>&1 || break; sleep 0.1; done
 	wait "$MQ_PID" 2>/dev/null
 	MQ_PID=
 }
