@@ -73,6 +73,9 @@ static int run_batch(struct release_context *ctx, const char *from, const char *
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_names);
+	/* One sandboxed filter child for the batch (docs/DECISIONS.md, "Filter reuse"): every
+	 * report comes from the one source domain --from names. */
+	ctx->filter = filter_worker_new();
 	for (size_t i = 0; i < n; i++) {
 		char *in = path_join(indir, names[i]);
 		char *out = path_join(outdir, names[i]);

@@ -285,6 +285,7 @@ enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_
 		for (size_t i = 0; i < ctx->policy->nflows; i++)
 			redactor_free(ctx->redactors[i]);
 	free(ctx->redactors);
+	filter_worker_free(ctx->filter);
 	release_schema_free(ctx->schema);
 	policy_free(ctx->policy);
 	EVP_PKEY_free(ctx->key);
@@ -347,7 +348,10 @@ enum sluice_rc release_decide(const struct release_context *ctx, const char *fro
 		            "the flow from %s to %s needs a binding key", from, to);
 		return release_decision_rc(result->decision);
 	}
-	filter_run(&req, report, len, purge, purge_arg, result);
+	if (ctx->filter != NULL)
+		filter_worker_run(ctx->filter, &req, report, len, purge, purge_arg, result);
+	else
+		filter_run(&req, report, len, purge, purge_arg, result);
 	if (result->decision == RELEASE_RELEASED && req.binding_cert != NULL) {
 		struct sluice_error e;
 		enum sluice_rc brc =

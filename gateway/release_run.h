@@ -39,6 +39,10 @@ struct release_context {
 	 * flows with `binding: signed-4778` (have_binding false: none given). */
 	struct binding_signer binding;
 	bool have_binding;
+	/* Set by `sluice release --batch` (filter_worker_new): one sandboxed filter child serves
+	 * the reports of the batch, all from one source (--from); NULL: a fresh child per report.
+	 * Freed by release_context_close. */
+	struct filter_worker *filter;
 };
 
 /* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and
@@ -81,7 +85,7 @@ struct release_summary {
 
 /* The decision on one report already in memory, and nothing after it: the flow lookup (no
  * flow: refused, rule "policy.no-flow", default deny, and the filter is not started), then the
- * sandboxed filter (filter_run; `purge`, when not NULL, runs in the child before its sandbox).
+ * sandboxed filter (filter_run, or ctx->filter's child when set; `purge`, when not NULL, runs in the child before its sandbox).
  * `result` must have been initialised (release_result_init); it is replaced. Nothing is signed,
  * logged or written. Returns the rc of the decision (SLUICE_OK when released). Shared by
  * release_one and the dry runs `sluice policy test` and `sluice policy explain`. */
