@@ -113,7 +113,8 @@ static int child_serve_one(int in_fd, int out_fd, const struct release_request *
 	if (fd_write_all(out_fd, ahdr, sizeof(ahdr)) != 0 ||
 	    fd_write_all(out_fd, msg.data, msg.len) != 0)
 		_exit(72);
-	explicit_bzero(msg.data, msg.len);
+	if (msg.data != NULL)
+		explicit_bzero(msg.data, msg.len);
 	sbuf_free(&msg);
 	release_result_free(&result);
 	return 0;
@@ -435,7 +436,8 @@ static void worker_run(struct filter_worker *w, const struct release_request *re
 			worker_kill(w);
 		}
 	}
-	explicit_bzero(answer.data, answer.len);
+	if (answer.data != NULL) /* NULL when nothing came */
+		explicit_bzero(answer.data, answer.len);
 	sbuf_free(&answer);
 }
 
