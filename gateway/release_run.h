@@ -101,4 +101,25 @@ enum sluice_rc release_one(struct release_context *ctx, const char *from, const 
                            const char *receipt_path, struct release_summary *summary,
                            struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* `sluice release --batch`'s group commit (SPEC 7: a record is durable before its transfer is
+ * acknowledged, and in a batch the acknowledgement is OUTDIR/NAME, its receipt and the summary
+ * line): decides the first items and appends their records without fsync, for up to
+ * RELEASE_GROUP_REPORTS reports, RELEASE_GROUP_MS milliseconds or RELEASE_GROUP_BYTES of
+ * released output held (at least one report); then one fsync of the log; then writes their
+ * reports and receipts (each file fsynced and renamed into place) and one fsync of the folder.
+ * A report whose record did not become durable gets no file. Fills each taken item's
+ * summary, rc and err as release_one would (the caller prints the summary lines after), and
+ * returns how many items it took. */
+#define RELEASE_GROUP_REPORTS 64
+#define RELEASE_GROUP_MS 50
+#define RELEASE_GROUP_BYTES (64u * 1024 * 1024)
+struct release_item {
+	char *in_path, *out_path, *receipt_path;      /* given (freed by the caller) */
+	struct release_summary summary;               /* filled */
+	enum sluice_rc rc;
+	struct sluice_error err;
+};
+size_t release_group(struct release_context *ctx, const char *from, const char *to,
+                     struct release_item *items, size_t n);
+
 #endif
