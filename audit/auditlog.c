@@ -57,6 +57,16 @@ struct auditlog {
 	bool broken;                    /* a failed write could not be cut off yet */
 	off_t size;
 	struct merkle_frontier tree;    /* the Merkle tree of the records, O(log n) hashes */
+	/* auditlog_append_nosync: lines written since the last fsync, and the state to go back
+	 * to when their fsync (auditlog_sync) fails. */
+	bool unsynced;
+	struct {
+		uint64_t seq, records, since_checkpoint;
+		char prev[SHA256_HEX_LEN];
+		bool last_is_checkpoint;
+		off_t size;
+		struct merkle_frontier tree;
+	} synced;
 };
 
 /* ---- one line: parsing and form ---------------------------------------------------------- */
@@ -436,7 +446,7 @@ static int cut_back(struct auditlog *log)
  * fsynced), so the file ends with its last good line and the append may be retried; when even
  * the cut fails, the log is marked broken and each later write first retries the cut, failing
  * ("audit.broken") until it succeeds. */
-static enum sluice_rc write_line(struct auditlog *log, const char *text,
+static enum sluice_rc write_line(struct auditlog *log, const char *text, bool sync,
                                  struct sluice_error *err)
 {
 	size_t len = strlen(text);
@@ -463,7 +473,18 @@ static enum sluice_rc write_line(struct auditlog *log, const char *text,
 	while (n < 0 && errno == EINTR);
 	int e = errno;
 	free(buf);
-	if (n != (ssize_t)(len + 1) || fsync(log->fd) != 0) {
+	if (!sync && n == (ssize_t)(len + 1) && !log->unsynced) {
+		/* The first line after the last fsync: remember where to go back to. */
+		log->unsynced = true;
+		log->synced.seq = log->seq;
+		log->synced.records = log->records;
+		log->synced.since_checkpoint = log->since_checkpoint;
+		memcpy(log->synced.prev, log->prev, sizeof(log->prev));
+		log->synced.last_is_checkpoint = log->last_is_checkpoint;
+		log->synced.size = log->size;
+		log->synced.tree = log->tree;
+	}
+	if (n != (ssize_t)(len + 1) || (sync && fsync(log->fd) != 0)) {
 		const char *what = "write";
 		if (n == (ssize_t)(len + 1)) {
 			e = errno; /* fsync failed */
@@ -478,6 +499,8 @@ static enum sluice_rc write_line(struct auditlog *log, const char *text,
 		                      log->broken ? " (and cannot cut off the partial line yet)"
 		                                  : " (the partial line was cut off)");
 	}
+	if (sync)
+		log->unsynced = false; /* this fsync covers the lines before it too */
 	log->size += (off_t)(len + 1);
 	log->seq++;
 	sha256_hex(text, len, log->prev);
@@ -539,7 +562,7 @@ static enum sluice_rc write_checkpoint(struct auditlog *log, struct sluice_error
 		                 "cannot encode a checkpoint");
 		goto out;
 	}
-	rc = write_line(log, text, err);
+	rc = write_line(log, text, true, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	log->since_checkpoint = 0;
@@ -727,8 +750,50 @@ enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
 	return auditlog_append_indexed(log, record, NULL, err);
 }
 
+static enum sluice_rc append(struct auditlog *log, const json_t *record, uint64_t *leaf_index,
+                             bool sync, struct sluice_error *err);
+
 enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *record,
                                        uint64_t *leaf_index, struct sluice_error *err)
+{
+	return append(log, record, leaf_index, true, err);
+}
+
+enum sluice_rc auditlog_append_nosync(struct auditlog *log, const json_t *record,
+                                      uint64_t *leaf_index, struct sluice_error *err)
+{
+	return append(log, record, leaf_index, false, err);
+}
+
+enum sluice_rc auditlog_sync(struct auditlog *log, struct sluice_error *err)
+{
+	if (log == NULL || !log->unsynced)
+		return SLUICE_OK;
+	if (fsync(log->fd) == 0) {
+		log->unsynced = false;
+		return SLUICE_OK;
+	}
+	int e = errno;
+	/* None of the lines since the last fsync is known to be durable: cut them all off, and
+	 * forget them. */
+	log->unsynced = false;
+	log->seq = log->synced.seq;
+	log->records = log->synced.records;
+	log->since_checkpoint = log->synced.since_checkpoint;
+	memcpy(log->prev, log->synced.prev, sizeof(log->prev));
+	log->last_is_checkpoint = log->synced.last_is_checkpoint;
+	log->size = log->synced.size;
+	log->tree = log->synced.tree;
+	if (cut_back(log) != 0)
+		log->broken = true;
+	return sluice_fail_at(err, SLUICE_ERR_IO, "io.write", log->path, 0, 0,
+	                      "cannot fsync the audit log: %s%s", strerror(e),
+	                      log->broken ? " (and cannot cut off the unsynced lines yet)"
+	                                  : " (the unsynced lines were cut off)");
+}
+
+static enum sluice_rc append(struct auditlog *log, const json_t *record, uint64_t *leaf_index,
+                             bool sync, struct sluice_error *err)
 {
 	enum sluice_rc rc;
 	json_t *line = NULL, *copy = NULL;
@@ -750,7 +815,7 @@ enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *recor
 		                 "cannot encode the audit record");
 		goto out;
 	}
-	rc = write_line(log, text, err);
+	rc = write_line(log, text, sync, err);
 	if (rc != SLUICE_OK)
 		goto out;
 	if (leaf_index != NULL)
@@ -770,6 +835,11 @@ out:
 	json_decref(copy);
 	json_decref(line);
 	return rc;
+}
+
+uint64_t auditlog_records(const struct auditlog *log)
+{
+	return log->records;
 }
 
 uint64_t auditlog_unsigned_records(const struct auditlog *log)

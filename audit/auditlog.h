@@ -127,9 +127,23 @@ enum sluice_rc auditlog_append(struct auditlog *log, const json_t *record,
 enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *record,
                                        uint64_t *leaf_index, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+/* auditlog_append_indexed without the fsync, for group commit (`sluice release --batch`): the
+ * record is not durable, and must not be acknowledged, until auditlog_sync has returned
+ * SLUICE_OK. (A checkpoint written meanwhile, or any later fsynced append, also makes it
+ * durable.) */
+enum sluice_rc auditlog_append_nosync(struct auditlog *log, const json_t *record,
+                                      uint64_t *leaf_index, struct sluice_error *err)
+	SLUICE_MUST_CHECK;
+/* One fsync for the records appended by auditlog_append_nosync since the last fsync. When it
+ * fails, those records are cut off the log and forgotten (as if never appended: their leaf
+ * indexes will be given again) and SLUICE_ERR_IO is returned. */
+enum sluice_rc auditlog_sync(struct auditlog *log, struct sluice_error *err) SLUICE_MUST_CHECK;
+
 
 /* Records appended since the last checkpoint (0 when the log ends with one). */
 uint64_t auditlog_unsigned_records(const struct auditlog *log);
+/* Transfer records in the log (after a failed auditlog_sync: those that are durable). */
+uint64_t auditlog_records(const struct auditlog *log);
 
 /* Writes a signed tree head now, unless the log already ends with one (the daemon's timer and
  * its on-demand request). */

@@ -127,6 +127,12 @@ char *path_join(const char *base_dir, const char *rel)
 enum sluice_rc file_write_atomic(const char *path, const void *p, size_t len, int mode,
                                  struct sluice_error *err)
 {
+	return file_write_atomic_ex(path, p, len, mode, true, err);
+}
+
+enum sluice_rc file_write_atomic_ex(const char *path, const void *p, size_t len, int mode,
+                                    bool sync_dir, struct sluice_error *err)
+{
 	size_t n = strlen(path) + 32;
 	char *tmp = xmalloc(n);
 	enum sluice_rc rc = SLUICE_OK;
@@ -156,7 +162,8 @@ enum sluice_rc file_write_atomic(const char *path, const void *p, size_t len, in
 		                    strerror(errno));
 		goto out;
 	}
-	path_fsync_parent(path);
+	if (sync_dir)
+		path_fsync_parent(path);
 out:
 	if (fd >= 0)
 		close(fd);

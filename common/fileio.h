@@ -5,6 +5,7 @@
 #ifndef SLUICE_FILEIO_H
 #define SLUICE_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ int fd_read_exact(int fd, void *p, size_t len) SLUICE_MUST_CHECK;
  * A reader never sees a half-written report or receipt. */
 enum sluice_rc file_write_atomic(const char *path, const void *p, size_t len, int mode,
                                  struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* file_write_atomic, with the fsync of the folder left to the caller when `sync_dir` is false
+ * (one for many files: `sluice release --batch`'s group commit). */
+enum sluice_rc file_write_atomic_ex(const char *path, const void *p, size_t len, int mode,
+                                    bool sync_dir, struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* fsync of the folder holding `path`, so that a new or renamed file's name is durable too.
  * Best effort: a folder that cannot be opened is left alone. */

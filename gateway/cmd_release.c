@@ -46,7 +46,6 @@ static int run_batch(struct release_context *ctx, const char *from, const char *
                      const char *indir, const char *outdir)
 {
 	DIR *d = opendir(indir);
-	struct sluice_error err;
 	int exit_code = 0;
 	char **names = NULL;
 	size_t n = 0;
@@ -73,25 +72,42 @@ static int run_batch(struct release_context *ctx, const char *from, const char *
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_names);
+	/* One sandboxed filter child for the batch (docs/DECISIONS.md, "Filter reuse"): every
+	 * report comes from the one source domain --from names. */
+	ctx->filter = filter_worker_new();
+	/* Group commit (release_group): the reports of a group are decided and logged, the log
+	 * fsynced once, their files written, and only then their summary lines printed. */
+	struct release_item *items = xcalloc(n ? n : 1, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
-		char *in = path_join(indir, names[i]);
 		char *out = path_join(outdir, names[i]);
 		char *receipt = xmalloc(strlen(out) + 9);
 		sprintf(receipt, "%s.receipt", out);
-		struct release_summary s;
-		enum sluice_rc rc = release_one(ctx, from, to, in, out, receipt, &s, &err);
-		print_summary_line(names[i], &s);
-		if (rc == SLUICE_ERR_IO || rc == SLUICE_ERR_INTERNAL) {
-			sluice_error_print("sluice", &err);
-			exit_code = sluice_rc_exit_code(rc);
-		} else if (rc != SLUICE_OK) {
-			sluice_error_print("sluice", &err);
+		items[i].in_path = path_join(indir, names[i]);
+		items[i].out_path = out;
+		items[i].receipt_path = receipt;
+	}
+	for (size_t done = 0; done < n;) {
+		size_t taken = release_group(ctx, from, to, items + done, n - done);
+		for (size_t i = done; i < done + taken; i++) {
+			enum sluice_rc rc = items[i].rc;
+			print_summary_line(names[i], &items[i].summary);
+			if (rc == SLUICE_ERR_IO || rc == SLUICE_ERR_INTERNAL) {
+				sluice_error_print("sluice", &items[i].err);
+				exit_code = sluice_rc_exit_code(rc);
+			} else if (rc != SLUICE_OK) {
+				sluice_error_print("sluice", &items[i].err);
+			}
 		}
-		free(in);
-		free(out);
-		free(receipt);
+		fflush(stdout);
+		done += taken;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].in_path);
+		free(items[i].out_path);
+		free(items[i].receipt_path);
 		free(names[i]);
 	}
+	free(items);
 	free(names);
 	return exit_code;
 }

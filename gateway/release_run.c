@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -111,8 +112,9 @@ void transfer_record_set_result(struct transfer_record *rec, const struct releas
 
 /* Appends the record (fsynced); *leaf_index (when not NULL) receives its place in the log's
  * Merkle tree, for the receipt. */
-static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
-                                   uint64_t *leaf_index, struct sluice_error *err)
+static enum sluice_rc audit_record_sync(struct release_context *ctx,
+                                        const struct transfer_record *r, uint64_t *leaf_index,
+                                        bool sync, struct sluice_error *err)
 {
 	if (ctx->audit == NULL) {
 		enum sluice_rc orc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, err);
@@ -123,9 +125,16 @@ static enum sluice_rc audit_record(struct release_context *ctx, const struct tra
 	if (j == NULL)
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.json",
 		                   "cannot serialise the transfer record");
-	enum sluice_rc rc = auditlog_append_indexed(ctx->audit, j, leaf_index, err);
+	enum sluice_rc rc = sync ? auditlog_append_indexed(ctx->audit, j, leaf_index, err)
+	                         : auditlog_append_nosync(ctx->audit, j, leaf_index, err);
 	json_decref(j);
 	return rc;
+}
+
+static enum sluice_rc audit_record(struct release_context *ctx, const struct transfer_record *r,
+                                   uint64_t *leaf_index, struct sluice_error *err)
+{
+	return audit_record_sync(ctx, r, leaf_index, true, err);
 }
 
 /* Audits, and receipts when asked, an error that happened before a report could be
@@ -285,6 +294,7 @@ enum sluice_rc release_context_close(struct release_context *ctx, struct sluice_
 		for (size_t i = 0; i < ctx->policy->nflows; i++)
 			redactor_free(ctx->redactors[i]);
 	free(ctx->redactors);
+	filter_worker_free(ctx->filter);
 	release_schema_free(ctx->schema);
 	policy_free(ctx->policy);
 	EVP_PKEY_free(ctx->key);
@@ -347,7 +357,10 @@ enum sluice_rc release_decide(const struct release_context *ctx, const char *fro
 		            "the flow from %s to %s needs a binding key", from, to);
 		return release_decision_rc(result->decision);
 	}
-	filter_run(&req, report, len, purge, purge_arg, result);
+	if (ctx->filter != NULL)
+		filter_worker_run(ctx->filter, &req, report, len, purge, purge_arg, result);
+	else
+		filter_run(&req, report, len, purge, purge_arg, result);
 	if (result->decision == RELEASE_RELEASED && req.binding_cert != NULL) {
 		struct sluice_error e;
 		enum sluice_rc brc =
@@ -381,102 +394,196 @@ static enum sluice_rc write_output(const char *out_path, const uint8_t *p, size_
 	return file_write_atomic(out_path, p, len, 0644, err);
 }
 
-enum sluice_rc release_one(struct release_context *ctx, const char *from, const char *to,
-                           const char *report_path, const char *out_path,
-                           const char *receipt_path, struct release_summary *summary,
-                           struct sluice_error *err)
-{
+/* One report between its decision and its hand-out. */
+struct pending {
 	struct transfer_record rec;
 	struct release_result result;
+	char *receipt;
+	size_t receiptlen;
+	enum sluice_rc decision_rc;
+	uint64_t leaf_index; /* the record's place in the log */
+};
+
+static void pending_free(struct pending *p)
+{
+	free(p->receipt);
+	release_result_free(&p->result);
+	transfer_record_free(&p->rec);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Reads, decides, signs and appends the record (fsynced when `sync`). SLUICE_OK when the record
+ * is in the log; `p` is to be freed either way. */
+static enum sluice_rc decide_and_log(struct release_context *ctx, const char *from,
+                                     const char *to, const char *report_path, bool sync,
+                                     struct pending *p, struct release_summary *summary,
+                                     struct sluice_error *err)
+{
 	uint8_t *report = NULL;
 	size_t len = 0;
-	char *receipt = NULL;
-	size_t receiptlen = 0;
-	enum sluice_rc rc = SLUICE_OK, decision_rc = SLUICE_OK;
+	enum sluice_rc rc;
 	const struct policy *pol = ctx->policy;
 
 	memset(summary, 0, sizeof(*summary));
-	release_result_init(&result);
-	transfer_record_init(&rec);
-	rec.from = xstrdup(from);
-	rec.to = xstrdup(to);
-	record_set_policy(&rec, ctx);
-	snprintf(summary->transfer_id, sizeof(summary->transfer_id), "%s", rec.transfer_id);
+	memset(p, 0, sizeof(*p));
+	release_result_init(&p->result);
+	transfer_record_init(&p->rec);
+	p->rec.from = xstrdup(from);
+	p->rec.to = xstrdup(to);
+	record_set_policy(&p->rec, ctx);
+	snprintf(summary->transfer_id, sizeof(summary->transfer_id), "%s", p->rec.transfer_id);
 
 	rc = file_read_bounded(report_path, pol->limits.max_bytes, SLUICE_ERR_INVALID_REPORT,
 	                       &report, &len, err);
 	if (rc != SLUICE_OK) {
 		if (rc == SLUICE_ERR_INVALID_REPORT)
-			(void)sha256_file(report_path, rec.input_sha256);
-		result.decision = rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR;
-		result.error = *err;
-		decision_rc = rc;
-		goto decided;
+			(void)sha256_file(report_path, p->rec.input_sha256);
+		p->result.decision =
+			rc == SLUICE_ERR_INVALID_REPORT ? RELEASE_INVALID : RELEASE_ERROR;
+		p->result.error = *err;
+		p->decision_rc = rc;
+	} else {
+		sha256_hex(report, len, p->rec.input_sha256);
+		p->decision_rc = release_decide(ctx, from, to, report, len, purge_child_secrets, ctx,
+		                                &p->result);
+		OPENSSL_cleanse(report, len);
+		free(report);
 	}
-	sha256_hex(report, len, rec.input_sha256);
-	decision_rc = release_decide(ctx, from, to, report, len, purge_child_secrets, ctx, &result);
 
-decided:
-	transfer_record_set_result(&rec, &result);
-	if (result.decision != RELEASE_RELEASED) {
-		*err = result.error;
+	transfer_record_set_result(&p->rec, &p->result);
+	if (p->result.decision != RELEASE_RELEASED) {
+		*err = p->result.error;
 		if (err->rc == SLUICE_OK)
-			err->rc = decision_rc;
+			err->rc = p->decision_rc;
 	}
-	for (size_t i = 0; i < result.nredactions; i++)
-		summary->redacted += result.redactions[i].count;
-	summary->withheld = result.nremovals;
-	snprintf(summary->decision, sizeof(summary->decision), "%s", rec.decision);
-	snprintf(summary->rule, sizeof(summary->rule), "%s", rec.reason_rule ? rec.reason_rule : "");
+	for (size_t i = 0; i < p->result.nredactions; i++)
+		summary->redacted += p->result.redactions[i].count;
+	summary->withheld = p->result.nremovals;
+	snprintf(summary->decision, sizeof(summary->decision), "%s", p->rec.decision);
+	snprintf(summary->rule, sizeof(summary->rule), "%s",
+	         p->rec.reason_rule ? p->rec.reason_rule : "");
 
-	/* Sign, log (fsync), and only then hand anything out. The receipt learns the record's
-	 * leaf index from the log (outside the signature: see certs/receipt.h). */
+	/* Sign, log, and only then hand anything out. The receipt learns the record's leaf index
+	 * from the log (outside the signature: see certs/receipt.h). */
 	struct sluice_error werr;
-	uint64_t leaf_index = 0;
-	rc = receipt_create(&rec, ctx->key, &receipt, &receiptlen, &werr);
+	rc = receipt_create(&p->rec, ctx->key, &p->receipt, &p->receiptlen, &werr);
 	if (rc == SLUICE_OK)
-		rc = audit_record(ctx, &rec, &leaf_index, &werr);
+		rc = audit_record_sync(ctx, &p->rec, &p->leaf_index, sync, &werr);
 	if (rc == SLUICE_OK)
-		rc = receipt_set_log_index(&receipt, &receiptlen, leaf_index, &werr);
-	if (rc != SLUICE_OK) {
+		rc = receipt_set_log_index(&p->receipt, &p->receiptlen, p->leaf_index, &werr);
+	if (rc != SLUICE_OK)
 		*err = werr;
-		goto out;
-	}
-	if (result.decision == RELEASE_RELEASED) {
-		rc = write_output(out_path, result.output, result.outlen, &werr);
+	return rc;
+}
+
+/* Writes the released report and the receipt of a report whose record is durable. A failure
+ * takes the report back and appends an error record after the release record (fsynced when
+ * `sync`). Returns the decision's rc, or the failure's. */
+static enum sluice_rc hand_out(struct release_context *ctx, struct pending *p,
+                               const char *out_path, const char *receipt_path, bool sync,
+                               struct sluice_error *err)
+{
+	struct sluice_error werr, ignored;
+	enum sluice_rc rc;
+	if (p->result.decision == RELEASE_RELEASED) {
+		rc = out_path == NULL ? write_output(NULL, p->result.output, p->result.outlen, &werr)
+		                      : file_write_atomic_ex(out_path, p->result.output,
+		                                             p->result.outlen, 0644, sync, &werr);
 		if (rc != SLUICE_OK) {
 			*err = werr;
-			record_set_reason(&rec, "error", &werr);
-			rec.output_sha256[0] = '\0';
-			struct sluice_error ignored;
-			(void)audit_record(ctx, &rec, NULL, &ignored);
-			goto out;
+			record_set_reason(&p->rec, "error", &werr);
+			p->rec.output_sha256[0] = '\0';
+			(void)audit_record_sync(ctx, &p->rec, NULL, sync, &ignored);
+			return rc;
 		}
 	}
 	if (receipt_path != NULL) {
-		rc = file_write_atomic(receipt_path, receipt, receiptlen, 0644, &werr);
+		rc = file_write_atomic_ex(receipt_path, p->receipt, p->receiptlen, 0644, sync, &werr);
 		if (rc != SLUICE_OK) {
 			*err = werr;
 			/* No released report without its receipt: take the report back, and log the
 			 * error after the release record (as when the report cannot be written). */
-			if (result.decision == RELEASE_RELEASED && out_path != NULL) {
+			if (p->result.decision == RELEASE_RELEASED && out_path != NULL) {
 				(void)unlink(out_path);
-				record_set_reason(&rec, "error", &werr);
-				rec.output_sha256[0] = '\0';
-				struct sluice_error ignored;
-				(void)audit_record(ctx, &rec, NULL, &ignored);
+				record_set_reason(&p->rec, "error", &werr);
+				p->rec.output_sha256[0] = '\0';
+				(void)audit_record_sync(ctx, &p->rec, NULL, sync, &ignored);
 			}
-			goto out;
+			return rc;
 		}
 	}
-	rc = decision_rc;
-out:
-	free(receipt);
-	if (report != NULL) {
-		OPENSSL_cleanse(report, len);
-		free(report);
-	}
-	release_result_free(&result);
-	transfer_record_free(&rec);
+	return p->decision_rc;
+}
+
+enum sluice_rc release_one(struct release_context *ctx, const char *from, const char *to,
+                           const char *report_path, const char *out_path,
+                           const char *receipt_path, struct release_summary *summary,
+                           struct sluice_error *err)
+{
+	struct pending p;
+	enum sluice_rc rc = decide_and_log(ctx, from, to, report_path, true, &p, summary, err);
+	if (rc == SLUICE_OK)
+		rc = hand_out(ctx, &p, out_path, receipt_path, true, err);
+	pending_free(&p);
 	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+size_t release_group(struct release_context *ctx, const char *from, const char *to,
+                     struct release_item *items, size_t n)
+{
+	struct pending *p = xcalloc(n ? n : 1, sizeof(*p));
+	bool *logged = xcalloc(n ? n : 1, sizeof(*logged));
+	size_t held = 0, taken = 0, nlogged = 0;
+	double start = now_ms();
+
+	/* 1. Decide and append each record, no fsync: up to RELEASE_GROUP_REPORTS reports,
+	 * RELEASE_GROUP_MS of time or RELEASE_GROUP_BYTES of released output held. */
+	while (taken < n && taken < RELEASE_GROUP_REPORTS &&
+	       (taken == 0 || (now_ms() - start < RELEASE_GROUP_MS && held < RELEASE_GROUP_BYTES))) {
+		struct release_item *it = &items[taken];
+		it->rc = decide_and_log(ctx, from, to, it->in_path, false, &p[taken], &it->summary,
+		                        &it->err);
+		logged[taken] = it->rc == SLUICE_OK;
+		nlogged += logged[taken];
+		held += p[taken].result.outlen;
+		taken++;
+	}
+	/* 2. One fsync for them all. When it fails, the records after the last fsync were cut
+	 * off again (those before it, made durable by a checkpoint, stay): none of those is
+	 * handed out. */
+	struct sluice_error serr;
+	if (nlogged > 0 && auditlog_sync(ctx->audit, &serr) != SLUICE_OK) {
+		uint64_t durable = auditlog_records(ctx->audit);
+		for (size_t i = 0; i < taken; i++)
+			if (logged[i] && p[i].leaf_index >= durable) {
+				items[i].rc = serr.rc;
+				items[i].err = serr;
+				logged[i] = false;
+			}
+	}
+	/* 3. Their reports and receipts, renamed into place, then one fsync of the folder and one
+	 * of the log for the error records a failed hand-out appends. */
+	const char *dir_of = NULL;
+	for (size_t i = 0; i < taken; i++) {
+		if (!logged[i])
+			continue;
+		items[i].rc = hand_out(ctx, &p[i], items[i].out_path, items[i].receipt_path, false,
+		                       &items[i].err);
+		dir_of = items[i].receipt_path;
+	}
+	if (dir_of != NULL)
+		path_fsync_parent(dir_of);
+	(void)!auditlog_sync(ctx->audit, &serr); /* error records only: no acknowledgement */
+	for (size_t i = 0; i < taken; i++)
+		pending_free(&p[i]);
+	free(p);
+	free(logged);
+	return taken;
 }

@@ -39,6 +39,10 @@ struct release_context {
 	 * flows with `binding: signed-4778` (have_binding false: none given). */
 	struct binding_signer binding;
 	bool have_binding;
+	/* Set by `sluice release --batch` (filter_worker_new): one sandboxed filter child serves
+	 * the reports of the batch, all from one source (--from); NULL: a fresh child per report.
+	 * Freed by release_context_close. */
+	struct filter_worker *filter;
 };
 
 /* Loads the key, checks that the audit log can be written, then loads the policy (and compiles its redactors and
@@ -81,7 +85,7 @@ struct release_summary {
 
 /* The decision on one report already in memory, and nothing after it: the flow lookup (no
  * flow: refused, rule "policy.no-flow", default deny, and the filter is not started), then the
- * sandboxed filter (filter_run; `purge`, when not NULL, runs in the child before its sandbox).
+ * sandboxed filter (filter_run, or ctx->filter's child when set; `purge`, when not NULL, runs in the child before its sandbox).
  * `result` must have been initialised (release_result_init); it is replaced. Nothing is signed,
  * logged or written. Returns the rc of the decision (SLUICE_OK when released). Shared by
  * release_one and the dry runs `sluice policy test` and `sluice policy explain`. */
@@ -96,5 +100,26 @@ enum sluice_rc release_one(struct release_context *ctx, const char *from, const 
                            const char *report_path, const char *out_path,
                            const char *receipt_path, struct release_summary *summary,
                            struct sluice_error *err) SLUICE_MUST_CHECK;
+
+/* `sluice release --batch`'s group commit (SPEC 7: a record is durable before its transfer is
+ * acknowledged, and in a batch the acknowledgement is OUTDIR/NAME, its receipt and the summary
+ * line): decides the first items and appends their records without fsync, for up to
+ * RELEASE_GROUP_REPORTS reports, RELEASE_GROUP_MS milliseconds or RELEASE_GROUP_BYTES of
+ * released output held (at least one report); then one fsync of the log; then writes their
+ * reports and receipts (each file fsynced and renamed into place) and one fsync of the folder.
+ * A report whose record did not become durable gets no file. Fills each taken item's
+ * summary, rc and err as release_one would (the caller prints the summary lines after), and
+ * returns how many items it took. */
+#define RELEASE_GROUP_REPORTS 64
+#define RELEASE_GROUP_MS 50
+#define RELEASE_GROUP_BYTES (64u * 1024 * 1024)
+struct release_item {
+	char *in_path, *out_path, *receipt_path;      /* given (freed by the caller) */
+	struct release_summary summary;               /* filled */
+	enum sluice_rc rc;
+	struct sluice_error err;
+};
+size_t release_group(struct release_context *ctx, const char *from, const char *to,
+                     struct release_item *items, size_t n);
 
 #endif

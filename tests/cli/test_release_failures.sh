@@ -202,6 +202,51 @@ if command -v strace >/dev/null 2>&1 && strace -f -o /dev/null true 2>/dev/null;
 		done
 	done
 	echo "# strace: ${N_INJECTED:-0} injected runs, ${N_INJECTED_FAIL:-0} of them failed (the others hit a call whose failure is retried or harmless)"
+
+	# The same for a --batch group (release_group: records appended without fsync, one fsync
+	# of the log, then the files): whatever call fails, every OUTDIR/NAME left has a receipt
+	# that verifies and its release record in the log, and nothing temporary is left.
+	mkdir -p "$W/batch-in"
+	for i in 1 2 3; do cp "$W/report.xml" "$W/batch-in/r$i.xml"; done
+	batch_run() { # NAME [WRAP...]
+		local name=$1
+		shift
+		rm -rf "$W/$name"
+		mkdir -p "$W/$name/out"
+		local asan=${ASAN_OPTIONS:-}
+		[ $# -gt 0 ] && asan=${asan:+$asan:}detect_leaks=0
+		RC=0
+		ASAN_OPTIONS=$asan "$@" "$SLUICE" release --policy "$P" --from intel --to customs \
+			--key "$KEY" --audit "$W/$name/audit.log" --batch "$W/batch-in" --out "$W/$name/out" \
+			>"$W/$name/stdout" 2>"$W/$name/stderr" || RC=$?
+	}
+	batch_invariants() { # NAME: prints what is wrong, nothing when all is well
+		local name=$1 f sha
+		[ -z "$(find "$W/$name/out" -name '*.tmp.*')" ] || echo "temporary files left;"
+		for f in "$W/$name"/out/r?.xml; do
+			[ -e "$f" ] || continue
+			"$SLUICE" verify --pub "$PUB" --receipt "$f.receipt" "$f" >/dev/null 2>&1 ||
+				echo "$(basename "$f"): receipt does not verify;"
+			sha=$(sha256sum <"$f" | cut -d' ' -f1)
+			grep -q "\"output_sha256\":\"$sha\"" "$W/$name/audit.log" 2>/dev/null ||
+				echo "$(basename "$f"): its release is not in the log;"
+		done
+	}
+	batch_run batch-control strace -f -qq -o "$W/batch-count.trace" -e trace=write,fsync
+	released=$(find "$W/batch-control/out" -name 'r?.xml' | wc -l)
+	check "batch control run under strace releases all three (exit $RC, $released released)" \
+		[ "$RC:$released" = 0:3 ]
+	for spec in write:EIO fsync:EIO; do
+		sc=${spec%%:*} errno=${spec#*:}
+		max=$(awk -v sc="$sc" '$2 ~ "^"sc"\\(" { c[$1]++ } END { m = 0; for (p in c) if (c[p] > m) m = c[p]; print m }' "$W/batch-count.trace")
+		bad=""
+		for n in $(seq 1 "${max:-0}"); do
+			batch_run "batch-$sc-$n" strace -f -qq -o /dev/null -e inject="$sc:error=$errno:when=$n"
+			problems=$(batch_invariants "batch-$sc-$n")
+			[ -z "$problems" ] || bad="$bad [$n: $problems]"
+		done
+		check "batch: each of $max ${sc}s failed in turn leaves no report without a verifying receipt and a logged release$bad" [ -z "$bad" ]
+	done
 else
 	echo "# strace injection skipped: ptrace is not permitted here"
 fi
