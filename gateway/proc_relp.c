@@ -269,8 +269,8 @@ static int next_frame(const struct relp *r, struct frame *f, size_t *used)
 		return p == end ? 0 : -1;
 	if (p == end)
 		return 0;
-	if (*p++ != ' ' || txnr == 0)
-		return -1;
+	if (*p++ != ' ')
+		return -1; /* txnr 0 is the server's own: `0 serverclose 0` */
 	while (p < end && *p >= 'a' && *p <= 'z' && c < 32)
 		f->command[c++] = *p++;
 	f->command[c] = '\0';

@@ -158,6 +158,7 @@ check "with the collector down, the audit log still takes every record" wait_rec
 check "... and the reports are delivered" bash -c "for _ in \$(seq 1 100); do [ \$(ls '$D'/spool/outbox/police/ | grep -c 'r[0-9]*.xml$') -ge 15 ] && exit 0; sleep 0.1; done; exit 1"
 check "... the position does not move" [ "$(position offset)" = "$off_before" ]
 sleep 2
+check "... the collector's serverclose is understood" grep -q "relp: relp://127.0.0.1:$PORT: the collector closed the session" "$W/daemon.log"
 check "... the failure is logged with a retry" grep -q "relp: relp://127.0.0.1:$PORT: .*retrying in [0-9]* s (the audit log keeps every record)" "$W/daemon.log"
 FIXED_PORT=$PORT
 check "the collector starts again on the same port" collector_start
@@ -187,4 +188,5 @@ check "... the position counts every record" [ "$(position records)" -ge 55 ]
 check "the daemon stops" stop
 check "the audit log verifies" "$SLUICE" audit verify --pub "$D/pki/gateway-signing.pub" "$D/state/audit.log"
 check "no seccomp refusal" lacks -q 'seccomp refused' "$W/daemon.log"
+check "no frame of the collector misread" lacks -q 'not a RELP frame\|unexpected frame' "$W/daemon.log"
 finish
