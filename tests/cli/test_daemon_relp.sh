@@ -21,6 +21,7 @@ mkdir -p "$RS"
 RSPID=
 cleanup() {
 	[ -n "$RSPID" ] && kill "$RSPID" 2>/dev/null || true
+	[ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null || true
 	[ -n "${DPID:-}" ] && kill -TERM "$DPID" 2>/dev/null || true
 	[ -n "${SLUICE_KEEP_TEST_DIR:-}" ] || rm -rf "$W"
 }
@@ -79,9 +80,9 @@ stop() {
 }
 N=0
 submit() { # submit COUNT: drops COUNT unique copies of a demo report into intel -> police
-	local i
+	local _
 	mkdir -p "$D/spool/inbox/intel/police"
-	for i in $(seq 1 "$1"); do
+	for _ in $(seq 1 "$1"); do
 		N=$((N + 1))
 		{ cat "$D/cell/reports/01-intel-to-police-plain.xml"; printf '\n<!-- copy %s -->\n' "$N"; } \
 			>"$D/spool/inbox/intel/police/.r$N.tmp"
@@ -170,7 +171,6 @@ check "... the reconnection is logged" grep -q "relp: relp://127.0.0.1:$PORT: co
 
 # 3. sluiced-relp killed mid-stream: it restarts alone and nothing is lost
 old_relp=$(relp_pid)
-router_before=$(pgrep -P "$DPID" -x sluiced-router || pgrep -P "$DPID" | head -1)
 submit 40
 for _ in $(seq 1 100); do [ "$(collected)" -gt 17 ] && break; sleep 0.05; done
 kill -KILL "$old_relp"
@@ -185,8 +185,44 @@ check "... duplicates only from the window in flight (<= 32, got $DUPS)" [ "$DUP
 for _ in $(seq 1 50); do [ "$(position records)" -ge 55 ] && break; sleep 0.1; done
 check "... the position counts every record" [ "$(position records)" -ge 55 ]
 
+check "no frame of the collector misread so far" lacks -q 'not a RELP frame\|unexpected frame' "$W/daemon.log"
+
+# 4. a hostile collector: a refusal, an oversized frame, bytes that are no frame. Each drops the
+# session; the position never moves past a record that was not acknowledged.
+collector_stop
+hostile() { # hostile MODE: the collector of relp_hostile_collector.py on $PORT
+	rm -f "$W/hostile.log.ready"
+	python3 "$SLUICE_SOURCE/tests/cli/relp_hostile_collector.py" "$PORT" "$D/pki/gateway-server.pem" \
+		"$D/pki/gateway-server.key" "$D/pki/ca.pem" "$1" "$W/hostile.log" &
+	HPID=$!
+	for _ in $(seq 1 50); do [ -e "$W/hostile.log.ready" ] && return 0; sleep 0.1; done
+	return 1
+}
+wait_log() { # wait_log PATTERN N: up to 40 s for more than N lines with PATTERN in the log
+	for _ in $(seq 1 400); do [ "$(grep -c "$1" "$W/daemon.log")" -gt "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+off_before=$(position offset)
+records_before=$(position records)
+submit 1
+check "one more record in the audit log" wait_records 56
+for mode in refuse oversize garbage; do
+	case $mode in
+	refuse) want='the collector refused line [0-9]*: 500 collector full' ;;
+	oversize | garbage) want='the collector sent bytes that are not a RELP frame' ;;
+	esac
+	seen=$(grep -c "$want" "$W/daemon.log")
+	check "hostile collector ($mode) listens" hostile "$mode"
+	check "... $mode: the session is dropped with: $want" wait_log "$want" "$seen"
+	check "... $mode: the position does not move" [ "$(position offset)" = "$off_before" ] && [ "$(position records)" = "$records_before" ]
+	kill "$HPID"; wait "$HPID" 2>/dev/null
+done
+check "... and sluiced-relp is still the same process (no crash)" [ "$(relp_pid)" = "$new_relp" ]
+check "the real collector starts again" collector_start
+check "... the held-back record arrives" wait_collected 56 45
+check "... every record of the log is there" every_record_once
+
 check "the daemon stops" stop
 check "the audit log verifies" "$SLUICE" audit verify --pub "$D/pki/gateway-signing.pub" "$D/state/audit.log"
 check "no seccomp refusal" lacks -q 'seccomp refused' "$W/daemon.log"
-check "no frame of the collector misread" lacks -q 'not a RELP frame\|unexpected frame' "$W/daemon.log"
 finish
