@@ -931,6 +931,94 @@ static enum sluice_rc top_audit_syslog(void *loader, const struct ynode *key,
 	                 C->c->audit_syslog);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* audit-relp                                                                               */
+
+static enum sluice_rc relp_host(void *loader, const struct ynode *key, const struct ynode *value,
+                                void *ctx)
+{
+	struct config_loader *C = loader;
+	struct sluiced_relp *r = ctx;
+	const char *v, *why = NULL;
+	unsigned port = 0;
+	enum sluice_rc rc = ynode_string(&C->doc, value, "'host'", &v);
+
+	(void)key;
+	if (rc != SLUICE_OK)
+		return rc;
+	unsigned char addr[16];
+	if (inet_pton(AF_INET6, v, addr) == 1) {
+		r->host = xstrdup(v);
+		return SLUICE_OK;
+	}
+	if (v[0] == '[' || !parse_host_port(v, strlen(v), false, &r->host, &port, &why) ||
+	    port != 0) {
+		free(r->host);
+		r->host = NULL;
+		return fail_value(C, value, "'host' must be a host name or an IP address (IPv6 "
+		                  "without brackets; the port goes under 'port'), found '%s'%s%s",
+		                  yaml_show(v).s, why ? ": " : "", why ? why : "");
+	}
+	return SLUICE_OK;
+}
+
+static enum sluice_rc relp_port(void *loader, const struct ynode *key, const struct ynode *value,
+                                void *ctx)
+{
+	struct sluiced_relp *r = ctx;
+	return get_unsigned(loader, key, value, 1, 65535, &r->port);
+}
+
+static enum sluice_rc relp_ca(void *loader, const struct ynode *key, const struct ynode *value,
+                              void *ctx)
+{
+	return key_path(loader, key, value, &((struct sluiced_relp *)ctx)->ca);
+}
+
+static enum sluice_rc relp_certificate(void *loader, const struct ynode *key,
+                                       const struct ynode *value, void *ctx)
+{
+	return key_path(loader, key, value, &((struct sluiced_relp *)ctx)->certificate);
+}
+
+static enum sluice_rc relp_key(void *loader, const struct ynode *key, const struct ynode *value,
+                               void *ctx)
+{
+	return key_path(loader, key, value, &((struct sluiced_relp *)ctx)->key);
+}
+
+static const struct ymap_rule relp_rules[] = {
+	{ "host", true, relp_host },
+	{ "port", true, relp_port },
+	{ "ca", true, relp_ca },
+	{ "certificate", true, relp_certificate },
+	{ "key", true, relp_key },
+};
+
+/* audit-relp: {host, port, ca, certificate, key} */
+static enum sluice_rc top_audit_relp(void *loader, const struct ynode *key,
+                                     const struct ynode *value, void *ctx)
+{
+	struct config_loader *C = loader;
+	enum sluice_rc rc = ynode_need_mapping(&C->doc, value, "'audit-relp'");
+
+	(void)ctx;
+	if (rc != SLUICE_OK)
+		return rc;
+	struct sluiced_relp *r = xcalloc(1, sizeof(*r));
+	C->c->audit_relp = r;
+	r->line = key->line;
+	rc = ymap_walk(&C->doc, value, "'audit-relp'", relp_rules, NRULES(relp_rules), C, r);
+	if (rc == SLUICE_OK) {
+		size_t n = strlen(r->host) + 32;
+		bool v6 = strchr(r->host, ':') != NULL;
+		r->target = xmalloc(n);
+		snprintf(r->target, n, "relp://%s%s%s:%u", v6 ? "[" : "", r->host, v6 ? "]" : "",
+		         r->port);
+	}
+	return rc;
+}
+
 static const struct ymap_rule top_rules[] = {
 	{ "sluiced", true, top_format },
 	{ "policy", true, top_policy },
@@ -949,6 +1037,7 @@ static const struct ymap_rule top_rules[] = {
 	{ "forward", false, top_forward },
 	{ "rabbitmq", false, top_rabbitmq },
 	{ "audit-syslog", false, top_audit_syslog },
+	{ "audit-relp", false, top_audit_relp },
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1106,6 +1195,14 @@ void sluiced_config_free(struct sluiced_config *c)
 		free(c->rabbitmqs[i].credentials);
 	}
 	free(c->rabbitmqs);
+	if (c->audit_relp != NULL) {
+		free(c->audit_relp->host);
+		free(c->audit_relp->ca);
+		free(c->audit_relp->certificate);
+		free(c->audit_relp->key);
+		free(c->audit_relp->target);
+		free(c->audit_relp);
+	}
 	if (c->audit_syslog != NULL) {
 		free(c->audit_syslog->target);
 		free(c->audit_syslog->host);

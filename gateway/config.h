@@ -91,6 +91,18 @@ struct sluiced_syslog {
 	unsigned line;       /* of `audit-syslog:` in the configuration file */
 };
 
+/* audit-relp: where sluiced-relp forwards every transfer record of the audit log, over RELP
+ * with mutual TLS, at least once (gateway/proc_relp.c). */
+struct sluiced_relp {
+	char *host;          /* an IP address (IPv6 without brackets) or a host name */
+	unsigned port;       /* 1..65535 */
+	char *ca;            /* paths resolved against the configuration file's folder: the CA */
+	char *certificate;   /* of the collector's certificate, and the client certificate and */
+	char *key;           /* key sluiced-relp presents */
+	char *target;        /* "relp://HOST:PORT", for messages */
+	unsigned line;       /* of `audit-relp:` in the configuration file */
+};
+
 struct sluiced_config {
 	char *path;            /* as given */
 	char *policy;          /* paths resolved against the config file's folder */
@@ -116,6 +128,7 @@ struct sluiced_config {
 	struct sluiced_rabbitmq *rabbitmqs; /* in file order; NULL when none */
 	size_t nrabbitmqs;
 	struct sluiced_syslog *audit_syslog; /* NULL when records are not copied to syslog */
+	struct sluiced_relp *audit_relp;     /* NULL when records are not forwarded over RELP */
 };
 
 /* Loads and checks the configuration file at `path`; on success *out is a new configuration

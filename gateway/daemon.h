@@ -28,12 +28,15 @@
  * | forward  | destinations' answers,   | TLS client keys, broker  | spool folders;      |
  * |          | brokers' frames          | credentials, outbox      |                     |
  * |          |                          |                          | connects out        |
+ * | relp     | the collector's frames,  | TLS client key, the      | audit-relp/ in the  |
+ * |          | the audit log's lines    | audit log (read-only)    | spool; connects out |
  *
  * Every body is parsed with the bounded buffer API; strings are u32 length + bytes.
  */
 #ifndef SLUICE_DAEMON_H
 #define SLUICE_DAEMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -122,6 +125,9 @@ struct daemon_ctx {
 	const struct amqp_target *amqp_targets; /* one per `rabbitmq:` entry */
 	size_t namqp_targets;
 	const struct syslog_destination *audit_syslog; /* resolved `audit-syslog`; NULL: none */
+	/* `audit-relp`, made ready like a forward destination (cfg->url is "relp://HOST:PORT");
+	 * NULL: none. */
+	const struct forward_target *audit_relp;
 };
 
 /* Each process's entry; none returns. Sockets are the process's peers, in the order named. */
@@ -132,6 +138,10 @@ void router_main(const struct daemon_ctx *d, int intake, int tls, int signer, in
 	__attribute__((noreturn));
 /* Sends released reports of outbox/<domain>/ to the `forward:` and `rabbitmq:` destinations. */
 void forward_main(const struct daemon_ctx *d) __attribute__((noreturn));
+/* Forwards the audit log's transfer records over RELP (gateway/proc_relp.c); `log` is the
+ * audit log opened read-only by the supervisor; `restarted` when the supervisor starts it
+ * again after it died (it waits 1 s first). */
+void relp_main(const struct daemon_ctx *d, int log, bool restarted) __attribute__((noreturn));
 /* `listen_fd` is the non-blocking listening socket the supervisor bound. */
 void tls_main(const struct daemon_ctx *d, int listen_fd, int router) __attribute__((noreturn));
 void worker_main(const struct daemon_ctx *d, int router) __attribute__((noreturn));

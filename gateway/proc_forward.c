@@ -42,7 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -151,20 +150,6 @@ static void ssl_reason(SSL *ssl, const char *step, char *why, size_t whylen)
 	ERR_clear_error();
 }
 
-static int ssl_write_all(SSL *ssl, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len > 0) {
-		int chunk = len > (1u << 30) ? 1 << 30 : (int)len;
-		int n = SSL_write(ssl, c, chunk);
-		if (n <= 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One POST. *status is the HTTP status (0 when there was none); the answer (headers and
  * body, at most FORWARD_ANSWER_MAX bytes) in *answer. */
 static enum forward_outcome post(const struct destination *dst, const char *transfer_id,
@@ -182,14 +167,9 @@ static enum forward_outcome post(const struct destination *dst, const char *tran
 		return TRANSIENT;
 	SSL *ssl = SSL_new(dst->ssl);
 	enum forward_outcome out = TRANSIENT;
-	unsigned char ip[16];
-	bool is_ip = inet_pton(AF_INET, t->cfg->host, ip) == 1 ||
-	             inet_pton(AF_INET6, t->cfg->host, ip) == 1;
 	/* The server certificate must name the URL's host (an IP address SAN for an address). */
 	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 ||
-	    (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t->cfg->host) != 1
-	           : (SSL_set_tlsext_host_name(ssl, t->cfg->host) != 1 ||
-	              SSL_set1_host(ssl, t->cfg->host) != 1))) {
+	    tls_client_expect_host(ssl, t->cfg->host) != 1) {
 		ssl_reason(ssl, "TLS set-up", why, whylen);
 		goto done;
 	}
@@ -219,7 +199,7 @@ static enum forward_outcome post(const struct destination *dst, const char *tran
 		snprintf(why, whylen, "request header too large");
 		goto done;
 	}
-	if (ssl_write_all(ssl, head, (size_t)n) != 0 || ssl_write_all(ssl, report, len) != 0) {
+	if (tls_write_all(ssl, head, (size_t)n) != 0 || tls_write_all(ssl, report, len) != 0) {
 		ssl_reason(ssl, "sending", why, whylen);
 		goto done;
 	}

@@ -76,6 +76,23 @@ static const char *const forward_syscalls[] = {
 	NULL,
 };
 
+/* sluiced-relp: reads the audit log through the descriptor opened before the sandbox, keeps
+ * its position file in its folder of the spool (written through a temporary name and
+ * renamed), and makes outgoing TCP connections (AF_INET and AF_INET6 only, see add_rules).
+ * Unlike the forwarder it lists, makes and removes no folder. */
+static const char *const relp_syscalls[] = {
+	MESSAGES,
+	/* the audit log (read-only) and the position file */
+	"openat", "fstat", "newfstatat", "lseek", "pread64", "fcntl", "fsync", "fdatasync",
+	"renameat", "renameat2",
+	"getrandom",
+	/* outgoing TLS connections */
+	"socket", "connect", "setsockopt", "getsockopt", "getpeername", "getsockname",
+	"recvfrom", "sendto", "shutdown",
+	"nanosleep", "clock_nanosleep",
+	NULL,
+};
+
 /* The mutual-TLS listener (libevent + OpenSSL) on sockets it already holds: the listening
  * socket the supervisor bound, the accepted connections, the epoll descriptor made before the
  * sandbox and the router's socket. It may accept a connection, but create, connect or bind
@@ -104,6 +121,7 @@ const char *const *sandbox_profile_syscalls(enum sandbox_profile profile)
 	case SANDBOX_SPOOL_WRITE: return spool_write_syscalls;
 	case SANDBOX_NET: return net_syscalls;
 	case SANDBOX_FORWARD: return forward_syscalls;
+	case SANDBOX_RELP: return relp_syscalls;
 	}
 	return ipc_syscalls;
 }
@@ -332,7 +350,7 @@ static int enter(const int *keep_fds, size_t nkeep, uint64_t as_bytes, unsigned 
 	/* Not for processes that create or write files: in a user namespace without a uid map,
 	 * file creation fails. */
 	if (extra != spool_write_syscalls && extra != spool_read_syscalls &&
-	    extra != auditor_syscalls && extra != forward_syscalls)
+	    extra != auditor_syscalls && extra != forward_syscalls && extra != relp_syscalls)
 		(void)unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC);
 	if (close_other_fds(keep_fds, nkeep) != 0)
 		return fail(why, whylen, "close_range");

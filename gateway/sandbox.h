@@ -38,6 +38,8 @@ enum sandbox_profile {
 	SANDBOX_SPOOL_WRITE,/* delivery: + create, rename, unlink, fsync under its descriptors */
 	SANDBOX_FORWARD,    /* forwarder: SANDBOX_SPOOL_WRITE + TCP sockets (AF_INET, AF_INET6
 	                       only) and connect; keeps the network namespace */
+	SANDBOX_RELP,       /* sluiced-relp: reads the audit log it was given, writes its position
+	                       file under its folder, TCP sockets (AF_INET, AF_INET6) and connect */
 	SANDBOX_NET,        /* TLS listener: + accept on the listening socket it was given, epoll,
 	                       socket I/O and options on sockets it holds; never socket(),
 	                       connect(), bind() or open() */

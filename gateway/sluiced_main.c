@@ -73,6 +73,8 @@ struct loaded {
 	struct forward_target *forwards; /* one per cfg->forwards, NULL when none */
 	struct amqp_target *amqp_targets; /* one per cfg->rabbitmqs, NULL when none */
 	struct syslog_destination audit_syslog; /* resolved when cfg->audit_syslog is set */
+	struct sluiced_forward relp_peer; /* cfg->audit_relp seen as a forward destination */
+	struct forward_target audit_relp; /* made ready when cfg->audit_relp is set */
 };
 
 static void loaded_free(struct loaded *l)
@@ -90,6 +92,7 @@ static void loaded_free(struct loaded *l)
 	for (size_t i = 0; l->amqp_targets != NULL && l->cfg != NULL && i < l->cfg->nrabbitmqs; i++)
 		amqp_target_free(&l->amqp_targets[i]);
 	free(l->amqp_targets);
+	tls_material_free(&l->audit_relp.tls);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -227,6 +230,18 @@ static enum sluice_rc load_policy(struct loaded *l, struct sluice_error *err)
 		if (rc != SLUICE_OK)
 			return rc;
 	}
+	/* sluiced-relp's material read and its collector resolved here, as for the forwarder. */
+	const struct sluiced_relp *relp = l->cfg->audit_relp;
+	if (relp != NULL) {
+		l->relp_peer = (struct sluiced_forward){
+			.domain = (char *)"audit-relp", .url = relp->target, .host = relp->host,
+			.port = relp->port, .ca = relp->ca, .certificate = relp->certificate,
+			.key = relp->key, .line = relp->line,
+		};
+		rc = load_forward(&l->relp_peer, &l->audit_relp, err);
+		if (rc != SLUICE_OK)
+			return rc;
+	}
 	/* Resolved here, like the forward hosts: the auditor's sandbox has no resolver. */
 	if (l->cfg->audit_syslog != NULL)
 		return syslog_destination_resolve(l->cfg->audit_syslog, l->cfg->path,
@@ -250,6 +265,7 @@ static void use_loaded(void)
 	ctx.amqp_targets = cur.amqp_targets;
 	ctx.namqp_targets = cur.cfg->nrabbitmqs;
 	ctx.audit_syslog = cur.cfg->audit_syslog != NULL ? &cur.audit_syslog : NULL;
+	ctx.audit_relp = cur.cfg->audit_relp != NULL ? &cur.audit_relp : NULL;
 }
 
 static int same(const char *a, const char *b)
@@ -357,7 +373,7 @@ static void audit_refused_reload(const struct policy *running, const char *bundl
 	transfer_record_free(&r);
 }
 
-enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_FORWARD, P_WORKER0 };
+enum { P_SIGNER, P_AUDITOR, P_ROUTER, P_INTAKE, P_DELIVERY, P_TLS, P_FORWARD, P_RELP, P_WORKER0 };
 #define MAX_PROCS (P_WORKER0 + 64)
 
 static pid_t pids[MAX_PROCS];
@@ -446,6 +462,40 @@ static void start_worker(unsigned slot, int *router_end)
 	}
 }
 
+/* sluiced-relp, when the configuration has `audit-relp`: no peer, it reads the audit log
+ * through a read-only descriptor the supervisor opens once, while it may (the auditor creates
+ * the log as root, readable by root only), and keeps for the restarts. */
+static int relp_log = -1;
+
+static void start_relp(bool restarted)
+{
+	if (ctx.audit_relp == NULL)
+		return;
+	/* The auditor, just started, creates the log: wait up to 5 s for it. */
+	for (int tries = 0; relp_log < 0 && tries < 50; tries++) {
+		relp_log = open(ctx.cfg->audit_log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (relp_log < 0 && errno != ENOENT)
+			break;
+		if (relp_log < 0) {
+			struct timespec pause = { 0, 100 * 1000 * 1000 };
+			nanosleep(&pause, NULL);
+		}
+	}
+	if (relp_log < 0) {
+		daemon_log(LOG_ERR, "supervisor", "audit-relp: cannot open the audit log %s: %s; "
+		           "records are not forwarded until sluiced restarts", ctx.cfg->audit_log,
+		           strerror(errno));
+		return;
+	}
+	pid_t pid = spawn();
+	if (pid == 0) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		relp_main(&ctx, relp_log, restarted);
+	}
+	pids[P_RELP] = pid;
+}
+
 /* Intake, router, workers and delivery, with new sockets to the signer and the auditor. */
 static void start_pipeline(void)
 {
@@ -505,6 +555,7 @@ static void start_pipeline(void)
 		}
 		pids[P_FORWARD] = pid;
 	}
+	start_relp(false);
 	close(to_intake[0]);
 	close(to_intake[1]);
 	close(to_signer[0]);
@@ -542,8 +593,8 @@ static void signal_child(pid_t pid, int sig)
 
 static void stop_pipeline(void)
 {
-	int order[] = { P_INTAKE, P_TLS, P_ROUTER, P_DELIVERY, P_FORWARD };
-	for (size_t i = 0; i < 5; i++)
+	int order[] = { P_INTAKE, P_TLS, P_ROUTER, P_DELIVERY, P_FORWARD, P_RELP };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (pids[order[i]] > 0)
 			signal_child(pids[order[i]], SIGTERM);
 	for (unsigned w = 0; w < ctx.cfg->workers; w++)
@@ -776,6 +827,9 @@ int main(int argc, char **argv)
 		if (cur.cfg->audit_syslog != NULL)
 			printf("%s: audit records copied to syslog at %s\n", config,
 			       cur.cfg->audit_syslog->target);
+		if (cur.cfg->audit_relp != NULL)
+			printf("%s: audit records forwarded over RELP with TLS to %s\n", config,
+			       cur.cfg->audit_relp->target);
 		if (cur.cfg->binding_key != NULL) {
 			/* What the signer will load at start, loaded and checked the same way, then
 			 * wiped: nothing else runs in a test. */
@@ -873,7 +927,8 @@ int main(int argc, char **argv)
 				pids[role] = 0;
 				static const char *const names[] = { "signer", "auditor", "router",
 					                             "intake", "delivery",
-					                             "TLS listener", "forwarder" };
+					                             "TLS listener", "forwarder",
+					                             "audit forwarder (sluiced-relp)" };
 				char how[64];
 				if (WIFSIGNALED(status))
 					snprintf(how, sizeof(how), "was killed by signal %d (%s)",
@@ -888,7 +943,11 @@ int main(int argc, char **argv)
 					           role == P_SIGNER ? "signer" : "auditor");
 					shutdown_all(70);
 				}
-				if (role >= P_WORKER0) {
+				if (role == P_RELP) {
+					/* It has no peer: the pipeline goes on, and it restarts alone
+					 * from its saved position. */
+					start_relp(true);
+				} else if (role >= P_WORKER0) {
 					daemon_log(LOG_WARNING, "supervisor", "worker %d died; restarting it",
 					           role - P_WORKER0);
 					start_worker((unsigned)(role - P_WORKER0), NULL);

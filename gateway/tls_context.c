@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -270,4 +273,26 @@ enum sluice_rc tls_client_context_new(const struct tls_material *m, SSL_CTX **ou
 	SSL_CTX_set_verify_depth(ctx, 4);
 	*out = ctx;
 	return SLUICE_OK;
+}
+
+int tls_client_expect_host(SSL *ssl, const char *host)
+{
+	unsigned char ip[16];
+	bool is_ip = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+	return is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
+	             : SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1;
+}
+
+int tls_write_all(SSL *ssl, const void *data, size_t len)
+{
+	const char *c = data;
+	while (len > 0) {
+		int chunk = len > (1u << 30) ? 1 << 30 : (int)len;
+		int n = SSL_write(ssl, c, chunk);
+		if (n <= 0)
+			return -1;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -63,4 +63,11 @@ enum sluice_rc tls_server_context_new(const struct tls_material *m,
 enum sluice_rc tls_client_context_new(const struct tls_material *m, SSL_CTX **out,
                                       struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* Makes a client connection require a server certificate that names `host`: an IP address
+ * SAN for an address, else the DNS name (sent as SNI too). 1, or 0 when OpenSSL refused. */
+int tls_client_expect_host(SSL *ssl, const char *host);
+
+/* SSL_write of all `len` bytes; 0, or -1 when the connection failed. */
+int tls_write_all(SSL *ssl, const void *data, size_t len);
+
 #endif

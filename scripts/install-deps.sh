@@ -17,7 +17,7 @@ packages=(
   strace                                      # end-to-end tests only: proof that hostile inputs make no process open a file or a socket
   librabbitmq-dev                             # the forwarder's RabbitMQ transport (config rabbitmq:), and the tests' consumer
   rabbitmq-server haproxy rsyslog             # tests only: a private broker, the load balancer and the audit collector of tests/cluster
-  rsyslog-relp librelp-dev                    # audit forwarding over RELP (issue 9; the collector's imrelp)
+  rsyslog-relp                                # imrelp, the collector of test_daemon_relp.sh (sluiced-relp speaks RELP itself)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,7 @@
 
 static const enum sandbox_profile every_sandbox_profile[] = {
 	SANDBOX_WORKER,      SANDBOX_IPC,     SANDBOX_AUDITOR, SANDBOX_SPOOL_READ,
-	SANDBOX_SPOOL_WRITE, SANDBOX_FORWARD, SANDBOX_NET,
+	SANDBOX_SPOOL_WRITE, SANDBOX_FORWARD, SANDBOX_RELP, SANDBOX_NET,
 };
 #define SANDBOX_PROFILE_COUNT (sizeof(every_sandbox_profile) / sizeof(every_sandbox_profile[0]))
 
@@ -23,6 +23,7 @@ static inline const char *sandbox_profile_name(enum sandbox_profile profile)
 	case SANDBOX_SPOOL_READ: return "spool-read";
 	case SANDBOX_SPOOL_WRITE: return "spool-write";
 	case SANDBOX_FORWARD: return "forward";
+	case SANDBOX_RELP: return "relp";
 	case SANDBOX_NET: return "net";
 	}
 	return "unknown";

@@ -356,6 +356,39 @@ static void test_audit_syslog_forms(void **state)
 	sluiced_config_free(c);
 }
 
+/* audit-relp: a host name, an IPv4 and an IPv6 address, paths resolved, the target named. */
+static void test_audit_relp_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *host_text, *host, *target;
+		unsigned port;
+	} forms[] = {
+		{ "siem.cell.example", "siem.cell.example", "relp://siem.cell.example:2514", 2514 },
+		{ "192.0.2.7", "192.0.2.7", "relp://192.0.2.7:20514", 20514 },
+		{ "\"2001:db8::7\"", "2001:db8::7", "relp://[2001:db8::7]:2514", 2514 },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), HEAD "audit-relp:\n  host: %s\n  port: %u\n  ca: pki/ca.pem\n"
+		         "  certificate: pki/c.pem\n  key: pki/c.key\n", forms[i].host_text,
+		         forms[i].port);
+		struct sluiced_config *c = load_text_ok(text, "/etc/sluice");
+		assert_non_null(c->audit_relp);
+		assert_string_equal(c->audit_relp->host, forms[i].host);
+		assert_int_equal(c->audit_relp->port, forms[i].port);
+		assert_string_equal(c->audit_relp->target, forms[i].target);
+		assert_string_equal(c->audit_relp->ca, "/etc/sluice/pki/ca.pem");
+		assert_string_equal(c->audit_relp->certificate, "/etc/sluice/pki/c.pem");
+		assert_string_equal(c->audit_relp->key, "/etc/sluice/pki/c.key");
+		assert_int_equal(c->audit_relp->line, 6);
+		sluiced_config_free(c);
+	}
+	struct sluiced_config *c = load_text_ok(HEAD, NULL);
+	assert_null(c->audit_relp);
+	sluiced_config_free(c);
+}
+
 /* Every accepted form of a forward URL, kept as written. */
 static void test_url_forms(void **state)
 {
@@ -574,7 +607,7 @@ static struct fail_case fail_cases[] = {
 	{ "unknown_top_key", HEAD "colour: blue\n", 0, "config.unknown-key", 6, 1,
 	  "unknown key 'colour' in the configuration (allowed: sluiced, policy, signing-key, "
 	  "binding-key, binding-cert, audit-log, spool, user, workers, checkpoint-interval, checkpoint-seconds, "
-	  "policy-admins, policy-signatures, tls, forward, rabbitmq, audit-syslog)" },
+	  "policy-admins, policy-signatures, tls, forward, rabbitmq, audit-syslog, audit-relp)" },
 	/* the binding key and its certificate: both or neither, paths */
 	{ "binding_key_alone", HEAD "binding-key: b.key\n", 0, "config.binding", 6, 1,
 	  "'binding-key' and 'binding-cert' go together" },
@@ -795,6 +828,28 @@ static struct fail_case fail_cases[] = {
 	  "config.unknown-key", 8, 3, "(allowed: target, facility)" },
 	{ "syslog_scalar", HEAD "audit-syslog: udp://siem:514\n", 0, "config.type", 6, 15, NULL },
 
+	/* audit-relp: line 6, `host:` on line 7 with its value at column 9 */
+#define RELP_REST "  port: 2514\n  ca: ca.pem\n  certificate: c.pem\n  key: c.key\n"
+	{ "relp_host_with_port", HEAD "audit-relp:\n  host: siem:2514\n" RELP_REST, 0,
+	  "config.value", 7, 9, "the port goes under 'port'" },
+	{ "relp_host_bracketed", HEAD "audit-relp:\n  host: '[::1]'\n" RELP_REST, 0,
+	  "config.value", 7, 9, "IPv6 without brackets" },
+	{ "relp_host_bad", HEAD "audit-relp:\n  host: 'siem example'\n" RELP_REST, 0,
+	  "config.value", 7, 9, "not an IP address or a host name" },
+	{ "relp_port_zero", HEAD "audit-relp:\n  host: siem\n  port: 0\n  ca: ca.pem\n"
+	  "  certificate: c.pem\n  key: c.key\n", 0, "config.value", 8, 9, NULL },
+	{ "relp_port_text", HEAD "audit-relp:\n  host: siem\n  port: relp\n  ca: ca.pem\n"
+	  "  certificate: c.pem\n  key: c.key\n", 0, "config.type", 8, 9, NULL },
+	{ "relp_no_ca", HEAD "audit-relp:\n  host: siem\n  port: 2514\n  certificate: c.pem\n"
+	  "  key: c.key\n", 0, "config.missing-key", 7, 3,
+	  "missing required key 'ca' in 'audit-relp'" },
+	{ "relp_unknown_key", HEAD "audit-relp:\n  host: siem\n" RELP_REST "  window: 8\n", 0,
+	  "config.unknown-key", 12, 3, "(allowed: host, port, ca, certificate, key)" },
+	{ "relp_duplicate_key", HEAD "audit-relp:\n  host: siem\n  host: siem2\n" RELP_REST, 0,
+	  "config.duplicate-key", 8, 3, NULL },
+	{ "relp_scalar", HEAD "audit-relp: relp://siem:2514\n", 0, "config.type", 6, 13, NULL },
+#undef RELP_REST
+
 	/* config.depth */
 	{ "nesting_too_deep", HEAD "forward: " NEST20 "\n", 0, "config.depth", 6, 25,
 	  "nesting deeper than 16 levels" },
@@ -862,6 +917,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_url_forms),
 	cmocka_unit_test(test_rabbitmq_forms),
 	cmocka_unit_test(test_audit_syslog_forms),
+	cmocka_unit_test(test_audit_relp_forms),
 	cmocka_unit_test(test_plain_scalars_are_strings),
 	cmocka_unit_test(test_permissions_owner_only_ok),
 	cmocka_unit_test(test_free_null),

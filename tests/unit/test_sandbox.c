@@ -248,21 +248,25 @@ static void daemon_profiles_allow_their_work_and_kill_the_rest(void **state)
 	}
 }
 
-/* The forwarder may open TCP sockets (IPv4, IPv6) and connect, and nothing else new. */
+/* The forwarder and sluiced-relp may open TCP sockets (IPv4, IPv6) and connect, and nothing
+ * else new. */
 static void forward_profile_allows_tcp_only(void **state)
 {
 	(void)state;
-	int status = run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET_UNIX));
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_SOCKET_NETLINK));
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_BIND));
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_EXECVE));
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_FORK));
-	assert_killed_by_seccomp(run_in_profile(SANDBOX_FORWARD, ATTEMPT_EXEC_MEMORY));
+	static const enum sandbox_profile tcp[] = { SANDBOX_FORWARD, SANDBOX_RELP };
+	for (size_t i = 0; i < 2; i++) {
+		int status = run_in_profile(tcp[i], ATTEMPT_SOCKET);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_SOCKET_UNIX));
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_SOCKET_NETLINK));
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_BIND));
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_EXECVE));
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_FORK));
+		assert_killed_by_seccomp(run_in_profile(tcp[i], ATTEMPT_EXEC_MEMORY));
+	}
 	for (enum sandbox_profile p = SANDBOX_WORKER; p <= SANDBOX_NET; p++)
-		if (p != SANDBOX_FORWARD) {
+		if (p != SANDBOX_FORWARD && p != SANDBOX_RELP) {
 			assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_SOCKET_UNIX));
 			assert_killed_by_seccomp(run_in_profile(p, ATTEMPT_SOCKET_NETLINK));
 		}

@@ -93,7 +93,7 @@ struct process {
 
 /* The expectations. Every process: open(2), execve, ptrace, mount, fork and executable memory
  * kill. Only the spool processes have openat, and Landlock refuses it outside the spool; only
- * the forwarder makes TCP sockets and connects. */
+ * the forwarder and sluiced-relp make TCP sockets and connect. */
 #define K KILLED
 #define D DENIED
 #define A ALLOWED
@@ -111,6 +111,7 @@ static struct process processes[] = {
 	{ "intake", false, SANDBOX_SPOOL_READ, LANDLOCK_INBOX_READ, SPOOL_NO_NET, {0} },
 	{ "delivery", false, SANDBOX_SPOOL_WRITE, LANDLOCK_SPOOL_WRITE, SPOOL_NO_NET, {0} },
 	{ "forward", false, SANDBOX_FORWARD, LANDLOCK_SPOOL_WRITE, SPOOL_AND_TCP, {0} },
+	{ "relp", false, SANDBOX_RELP, LANDLOCK_SPOOL_WRITE, SPOOL_AND_TCP, {0} },
 	{ "tls", false, SANDBOX_NET, NO_LANDLOCK, NO_FILES_NO_NET, {0} },
 };
 #define PROCESS_COUNT (sizeof(processes) / sizeof(processes[0]))
