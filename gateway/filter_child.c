@@ -400,10 +400,19 @@ static void worker_run(struct filter_worker *w, const struct release_request *re
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
-	(void)(fd_write_all(w->to_child, hdr, sizeof(hdr)) == 0 &&
-	       fd_write_all(w->to_child, ph, plen) == 0 &&
-	       fd_write_all(w->to_child, report, len) == 0);
+	bool sent = fd_write_all(w->to_child, hdr, sizeof(hdr)) == 0 &&
+	            fd_write_all(w->to_child, ph, plen) == 0 &&
+	            fd_write_all(w->to_child, report, len) == 0;
+	int send_errno = errno;
 	sigaction(SIGPIPE, &old, NULL);
+	if (!sent && send_errno != EPIPE) {
+		/* The pipe itself failed (not the child): the child waits for bytes that will not
+		 * come, so waiting for its answer would only run out the wall-clock limit. */
+		worker_kill(w);
+		fail_result(out, RELEASE_ERROR, "filter.io", "cannot pass the report to the filter: %s",
+		            strerror(send_errno));
+		return;
+	}
 
 	double deadline = now_seconds() + FILTER_WALL_SECONDS;
 	sbuf_init(&answer, max_answer + ANSWER_HEADER);
