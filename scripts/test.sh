@@ -33,7 +33,7 @@ fi
 if [ -f fuzz/CMakeLists.txt ]; then
   echo "== fuzz targets (libFuzzer, short run each)"
   if scripts/build.sh build-fuzz -DSLUICE_FUZZ=ON -DCMAKE_C_COMPILER=clang -DBUILD_TESTING=OFF; then
-    scripts/fuzz.sh build-fuzz 10 || status=1
+    scripts/fuzz.sh build-fuzz 6 || status=1
   else
     status=1
   fi
