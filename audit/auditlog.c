@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -792,6 +793,28 @@ enum sluice_rc auditlog_sync(struct auditlog *log, struct sluice_error *err)
 	                                  : " (the unsynced lines were cut off)");
 }
 
+/* Writes a transfer line whose canonical text is `text` and whose leaf hash is `leaf`. */
+static enum sluice_rc append_line(struct auditlog *log, const char *text, const merkle_hash leaf,
+                                  uint64_t *leaf_index, bool sync, struct sluice_error *err)
+{
+	enum sluice_rc rc = write_line(log, text, sync, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	if (leaf_index != NULL)
+		*leaf_index = log->records;
+	merkle_frontier_append(&log->tree, leaf);
+	log->records++;
+	log->since_checkpoint++;
+	log->last_is_checkpoint = false;
+	/* The record is durable: that is what the caller asked for. A checkpoint that cannot be
+	 * written now is tried again at the next append and at close, which reports it. */
+	if (log->since_checkpoint >= log->interval) {
+		struct sluice_error ignored;
+		(void)write_checkpoint(log, &ignored);
+	}
+	return SLUICE_OK;
+}
+
 static enum sluice_rc append(struct auditlog *log, const json_t *record, uint64_t *leaf_index,
                              bool sync, struct sluice_error *err)
 {
@@ -815,25 +838,39 @@ static enum sluice_rc append(struct auditlog *log, const json_t *record, uint64_
 		                 "cannot encode the audit record");
 		goto out;
 	}
-	rc = write_line(log, text, sync, err);
-	if (rc != SLUICE_OK)
-		goto out;
-	if (leaf_index != NULL)
-		*leaf_index = log->records;
-	merkle_frontier_append(&log->tree, leaf);
-	log->records++;
-	log->since_checkpoint++;
-	log->last_is_checkpoint = false;
-	/* The record is durable: that is what the caller asked for. A checkpoint that cannot be
-	 * written now is tried again at the next append and at close, which reports it. */
-	if (log->since_checkpoint >= log->interval) {
-		struct sluice_error ignored;
-		(void)write_checkpoint(log, &ignored);
-	}
+	rc = append_line(log, text, leaf, leaf_index, sync, err);
 out:
 	free(text);
 	json_decref(copy);
 	json_decref(line);
+	return rc;
+}
+
+/* The members in json_canonical's order (prev, record, seq, type) and its number format; prev
+ * is hex, so nothing needs escaping. */
+enum sluice_rc auditlog_append_canonical(struct auditlog *log, const char *canon,
+                                         uint64_t *leaf_index, bool sync,
+                                         struct sluice_error *err)
+{
+	if (log == NULL || canon == NULL || canon[0] != '{')
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.record",
+		                   "an audit record must be a JSON object");
+	merkle_hash leaf;
+	size_t cn = strlen(canon);
+	merkle_leaf_hash(canon, cn, leaf);
+	char head[128], tail[64];
+	int hn = snprintf(head, sizeof(head), "{\"prev\":\"%s\",\"record\":", log->prev);
+	int tn = snprintf(tail, sizeof(tail), ",\"seq\":%" PRIu64 ",\"type\":\"transfer\"}",
+	                  log->seq + 1);
+	if (hn < 0 || tn < 0 || (size_t)hn >= sizeof(head) || (size_t)tn >= sizeof(tail))
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "audit.encode",
+		                   "cannot encode the audit record");
+	char *text = xmalloc((size_t)hn + cn + (size_t)tn + 1);
+	memcpy(text, head, (size_t)hn);
+	memcpy(text + hn, canon, cn);
+	memcpy(text + (size_t)hn + cn, tail, (size_t)tn + 1);
+	enum sluice_rc rc = append_line(log, text, leaf, leaf_index, sync, err);
+	free(text);
 	return rc;
 }
 

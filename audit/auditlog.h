@@ -134,6 +134,13 @@ enum sluice_rc auditlog_append_indexed(struct auditlog *log, const json_t *recor
 enum sluice_rc auditlog_append_nosync(struct auditlog *log, const json_t *record,
                                       uint64_t *leaf_index, struct sluice_error *err)
 	SLUICE_MUST_CHECK;
+/* auditlog_append_indexed (`sync`) or auditlog_append_nosync (not `sync`) of a record given as
+ * its canonical JSON text (json_canonical of a JSON object, as transfer_record_canonical makes
+ * it: the caller's guarantee, not checked), so that a record signed and logged is serialised
+ * once. The line written is byte for byte the one the json_t functions write (test_auditlog). */
+enum sluice_rc auditlog_append_canonical(struct auditlog *log, const char *canon,
+                                         uint64_t *leaf_index, bool sync,
+                                         struct sluice_error *err) SLUICE_MUST_CHECK;
 /* One fsync for the records appended by auditlog_append_nosync since the last fsync. When it
  * fails, those records are cut off the log and forgotten (as if never appended: their leaf
  * indexes will be given again) and SLUICE_ERR_IO is returned. */

@@ -9,6 +9,7 @@
  */
 #include "receipt.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,59 @@ enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_
 	free(*receipt);
 	*receipt = with_newline(text, len);
 	return SLUICE_OK;
+}
+
+char *transfer_record_canonical(const struct transfer_record *r)
+{
+	json_t *record = transfer_record_to_json(r);
+	char *canon = record != NULL ? json_canonical(record) : NULL;
+	json_decref(record);
+	return canon;
+}
+
+enum sluice_rc receipt_signature(const char *canon, EVP_PKEY *key, char sig64[RECEIPT_SIG64_LEN],
+                                 struct sluice_error *err)
+{
+	uint8_t sig[64];
+	enum sluice_rc rc = signature_sign(key, canon, strlen(canon), sig, err);
+	if (rc != SLUICE_OK)
+		return rc;
+	char *b64 = base64_encode(sig, sizeof(sig));
+	if (strlen(b64) + 1 != RECEIPT_SIG64_LEN) {
+		free(b64);
+		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                   "an Ed25519 signature is not 88 base64 characters");
+	}
+	memcpy(sig64, b64, RECEIPT_SIG64_LEN);
+	free(b64);
+	return SLUICE_OK;
+}
+
+/* The members in json_canonical's order (sorted keys), and the same number formatting, so
+ * that the text is the one sign_record and receipt_set_log_index make (test_receipt checks
+ * it): the record is already canonical, the key id is hex and the signature base64, none of
+ * which JSON escapes. */
+char *receipt_assemble(const char *kid, const char *canon, const char *sig64,
+                       const uint64_t *leaf_index, size_t *len)
+{
+	char head[160], tail[160];
+	int hn = leaf_index != NULL
+	             ? snprintf(head, sizeof(head),
+	                        "{\"key_id\":\"%s\",\"log\":{\"leaf_index\":%" PRIu64
+	                        "},\"receipt\":2,\"record\":",
+	                        kid, *leaf_index)
+	             : snprintf(head, sizeof(head), "{\"key_id\":\"%s\",\"receipt\":1,\"record\":", kid);
+	int tn = snprintf(tail, sizeof(tail),
+	                  ",\"signature\":\"%s\",\"signature_alg\":\"ed25519\"}\n", sig64);
+	size_t cn = strlen(canon);
+	if (hn < 0 || tn < 0 || (size_t)hn >= sizeof(head) || (size_t)tn >= sizeof(tail))
+		abort(); /* a key id of 64 and a signature of 88 characters always fit */
+	char *out = xmalloc((size_t)hn + cn + (size_t)tn + 1);
+	memcpy(out, head, (size_t)hn);
+	memcpy(out + hn, canon, cn);
+	memcpy(out + (size_t)hn + cn, tail, (size_t)tn + 1);
+	*len = (size_t)hn + cn + (size_t)tn;
+	return out;
 }
 
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,

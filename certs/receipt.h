@@ -88,6 +88,22 @@ enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, ch
 enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
                                      struct sluice_error *err) SLUICE_MUST_CHECK;
 
+/* The fast path of one process signing and logging many records (`sluice release --batch`),
+ * byte for byte what receipt_create then receipt_set_log_index make, with each record
+ * serialised once instead of four times (docs/PERFORMANCE.md):
+ *   canon = transfer_record_canonical(r)          the record's canonical JSON (NULL: not UTF-8)
+ *   receipt_signature(canon, key, sig64)          Ed25519 over it, base64 (88 characters)
+ *   receipt_assemble(kid, canon, sig64, &leaf)    the receipt text, "\n"-terminated; a version 2
+ *                                                 receipt with the leaf index, or version 1
+ *                                                 when `leaf_index` is NULL
+ * `kid` is key_id_hex(key), which costs more than the signature: callers compute it once. */
+#define RECEIPT_SIG64_LEN 89
+char *transfer_record_canonical(const struct transfer_record *r);
+enum sluice_rc receipt_signature(const char *canon, EVP_PKEY *key, char sig64[RECEIPT_SIG64_LEN],
+                                 struct sluice_error *err) SLUICE_MUST_CHECK;
+char *receipt_assemble(const char *kid, const char *canon, const char *sig64,
+                       const uint64_t *leaf_index, size_t *len);
+
 /* The signer process's one job: `record` must be the canonical JSON of a transfer record of
  * the form receipt_verify accepts (anything else is refused: SLUICE_ERR_VERIFY), and is signed
  * into a receipt as receipt_create would. */

@@ -224,6 +224,8 @@ enum sluice_rc release_context_open(struct release_context *ctx, const char *pol
 	ctx->have_binding = have_binding;
 	snprintf(ctx->policy_path, sizeof(ctx->policy_path), "%s", policy_path);
 	rc = key_load_private(key_path, &ctx->key, err);
+	if (rc == SLUICE_OK)
+		rc = key_id_hex(ctx->key, ctx->key_id, err);
 	if (rc != SLUICE_OK)
 		return rc;
 	snprintf(ctx->audit_path, sizeof(ctx->audit_path), "%s", audit_path);
@@ -464,13 +466,23 @@ static enum sluice_rc decide_and_log(struct release_context *ctx, const char *fr
 	         p->rec.reason_rule ? p->rec.reason_rule : "");
 
 	/* Sign, log, and only then hand anything out. The receipt learns the record's leaf index
-	 * from the log (outside the signature: see certs/receipt.h). */
+	 * from the log (outside the signature: see certs/receipt.h). The record is serialised once
+	 * for the signature, the log line and the receipt (receipt_assemble). */
 	struct sluice_error werr;
-	rc = receipt_create(&p->rec, ctx->key, &p->receipt, &p->receiptlen, &werr);
+	char sig64[RECEIPT_SIG64_LEN];
+	char *canon = transfer_record_canonical(&p->rec);
+	if (canon == NULL)
+		rc = sluice_fail(&werr, SLUICE_ERR_INTERNAL, "receipt.encode",
+		                 "cannot encode the transfer record as JSON (a field is not UTF-8?)");
+	else
+		rc = receipt_signature(canon, ctx->key, sig64, &werr);
+	if (rc == SLUICE_OK && ctx->audit == NULL)
+		rc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, &werr);
 	if (rc == SLUICE_OK)
-		rc = audit_record_sync(ctx, &p->rec, &p->leaf_index, sync, &werr);
+		rc = auditlog_append_canonical(ctx->audit, canon, &p->leaf_index, sync, &werr);
 	if (rc == SLUICE_OK)
-		rc = receipt_set_log_index(&p->receipt, &p->receiptlen, p->leaf_index, &werr);
+		p->receipt = receipt_assemble(ctx->key_id, canon, sig64, &p->leaf_index, &p->receiptlen);
+	free(canon);
 	if (rc != SLUICE_OK)
 		*err = werr;
 	return rc;

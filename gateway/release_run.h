@@ -27,6 +27,8 @@ struct release_context {
 	struct redactor **redactors;    /* one per flow */
 	void *schema;                   /* compiled XSD or NULL */
 	EVP_PKEY *key;
+	char key_id[65];                /* key_id_hex(key), computed once: it costs more than a
+	                                   signature (docs/PERFORMANCE.md) */
 	struct auditlog *audit;         /* opened (and locked) at the first record, see below */
 	char audit_path[1024];
 	char policy_path[1024];

@@ -417,6 +417,56 @@ static void test_log_bytes_are_exactly_what_was_given(void **state)
 	expect_verify_ok(f, f->log, 4, 3, 1);
 }
 
+/* auditlog_append_canonical (the fast path of `sluice release --batch`) writes the lines the
+ * json_t functions write, byte for byte, gives the same leaf indexes, and its log verifies;
+ * synced or not (then auditlog_sync). */
+static void test_append_canonical_same_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	struct auditlog *a = NULL, *b = NULL;
+	char *one = path_join(f->dir, "json-api.log"), *other = path_join(f->dir, "canonical.log");
+	json_t *recs[5];
+	for (unsigned i = 0; i < 5; i++)
+		recs[i] = record(i);
+	json_object_set_new(recs[1], "to", json_string("caf\xc3\xa9")); /* escaped the same way */
+
+	assert_int_equal(auditlog_open(one, f->key, &a, &err), SLUICE_OK);
+	assert_int_equal(auditlog_open(other, f->key, &b, &err), SLUICE_OK);
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t ia = 99, ib = 98;
+		bool sync = i % 2 == 0;
+		char *canon = json_canonical(recs[i]);
+		assert_int_equal(sync ? auditlog_append_indexed(a, recs[i], &ia, &err)
+		                      : auditlog_append_nosync(a, recs[i], &ia, &err),
+		                 SLUICE_OK);
+		assert_int_equal(auditlog_append_canonical(b, canon, &ib, sync, &err), SLUICE_OK);
+		assert_int_equal(ia, i);
+		assert_int_equal(ib, i);
+		free(canon);
+	}
+	assert_int_equal(auditlog_sync(a, &err), SLUICE_OK);
+	assert_int_equal(auditlog_sync(b, &err), SLUICE_OK);
+	/* Not a JSON object: refused, nothing written. */
+	assert_int_equal(auditlog_append_canonical(b, "[1]", NULL, true, &err), SLUICE_ERR_INTERNAL);
+	assert_string_equal(err.rule, "audit.record");
+	assert_int_equal(auditlog_close(a, &err), SLUICE_OK);
+	assert_int_equal(auditlog_close(b, &err), SLUICE_OK);
+
+	struct lines la = read_lines(one), lb = read_lines(other);
+	assert_int_equal(la.n, 6);
+	assert_int_equal(lb.n, 6);
+	for (unsigned i = 0; i < 5; i++)
+		assert_string_equal(la.v[i], lb.v[i]);
+	free_lines(&la);
+	free_lines(&lb);
+	expect_verify_ok(f, other, 6, 5, 1);
+	for (unsigned i = 0; i < 5; i++)
+		json_decref(recs[i]);
+	free(one);
+	free(other);
+}
+
 static void test_checkpoint_interval(void **state)
 {
 	struct fx *f = *state;
@@ -1418,6 +1468,7 @@ int main(void)
 		T(test_checkpoint_root_wrong_but_signed),
 		T(test_witness_heads),
 		T(test_last_head),
+		T(test_append_canonical_same_bytes),
 		T(test_checkpoint_payload_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

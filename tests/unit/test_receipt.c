@@ -369,6 +369,63 @@ static void test_create_golden(void **state)
 	transfer_record_free(&r);
 }
 
+/* The fast path (transfer_record_canonical, receipt_signature, receipt_assemble) makes the same
+ * bytes as receipt_create and receipt_set_log_index, for both versions, a released and a
+ * refused record (removals, redactions, non-ASCII, reason line), and several leaf indexes. */
+static void test_assemble_same_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct sluice_error err;
+	char kid[SHA256_HEX_LEN];
+	assert_int_equal(key_id_hex(f->priv, kid, &err), SLUICE_OK);
+	for (int which = 0; which < 2; which++) {
+		struct transfer_record r;
+		if (which == 0)
+			released_record(f, &r);
+		else
+			refused_record(f, &r);
+		size_t slowlen = 0, fastlen = 0;
+		char *slow = make_receipt(f, &r, &slowlen);
+		char *canon = transfer_record_canonical(&r);
+		assert_non_null(canon);
+		char sig64[RECEIPT_SIG64_LEN];
+		assert_int_equal(receipt_signature(canon, f->priv, sig64, &err), SLUICE_OK);
+		assert_int_equal(strlen(sig64), RECEIPT_SIG64_LEN - 1);
+		char *fast = receipt_assemble(kid, canon, sig64, NULL, &fastlen);
+		assert_int_equal(fastlen, slowlen);
+		assert_memory_equal(fast, slow, slowlen);
+		free(fast);
+		const uint64_t leaves[] = {0, 7, 4294967296ull, UINT64_C(9007199254740991)};
+		for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+			char *v2 = strdup(slow);
+			size_t v2len = slowlen;
+			assert_int_equal(receipt_set_log_index(&v2, &v2len, leaves[i], &err), SLUICE_OK);
+			fast = receipt_assemble(kid, canon, sig64, &leaves[i], &fastlen);
+			assert_int_equal(fastlen, v2len);
+			assert_memory_equal(fast, v2, v2len);
+			assert_int_equal(receipt_verify((uint8_t *)fast, fastlen, f->pub, NULL, 0, NULL, &err),
+			                 SLUICE_OK);
+			free(fast);
+			free(v2);
+		}
+		free(canon);
+		free(slow);
+		transfer_record_free(&r);
+	}
+}
+
+/* A record with a field that is not UTF-8 has no canonical text: the caller refuses it. */
+static void test_canonical_bad_utf8(void **state)
+{
+	struct fx *f = *state;
+	struct transfer_record r;
+	released_record(f, &r);
+	free(r.to);
+	r.to = strdup("pol\xffice");
+	assert_null(transfer_record_canonical(&r));
+	transfer_record_free(&r);
+}
+
 /* ---- verifying: success ------------------------------------------------------------------ */
 
 static void test_verify_released_ok(void **state)
@@ -869,6 +926,8 @@ int main(void)
 		T(test_create_golden),
 		T(test_verify_released_ok),
 		T(test_log_index_version_2),
+		T(test_assemble_same_bytes),
+		T(test_canonical_bad_utf8),
 		T(test_verify_golden_files),
 		T(test_verify_refusal_against_input),
 		T(test_verify_key_order_and_spacing_do_not_matter),
