@@ -127,6 +127,7 @@ struct redactor {
 	size_t nrules;
 	pcre2_code *iban_shape; /* when a phone rule exists: tokens phone matches may not touch */
 	pcre2_match_context *mctx;
+	bool no_prefilter; /* redactor_disable_prefilter: tests and benchmarks only */
 	char *replace_with;
 	size_t replace_len;
 };
@@ -392,6 +393,11 @@ out:
 	return rc;
 }
 
+void redactor_disable_prefilter(struct redactor *r)
+{
+	r->no_prefilter = true;
+}
+
 void redactor_free(struct redactor *r)
 {
 	if (r == NULL)
@@ -476,18 +482,22 @@ struct scan {
 };
 
 /*
- * Where the next match of a built-in detector can start, at `off` or later: pcre2_match is
- * started there instead of at `off`. This changes no result: PCRE2 tries every start from its
- * offset on (its look-behinds still see the text before it), and no built-in pattern can match
- * from a start this skips:
+ * Where the next match of a built-in detector can start, at `off` or later. scan_code runs
+ * PCRE2 anchored at each such candidate in turn, instead of letting it try every offset: this
+ * changes no result as long as no match can start anywhere else (tests/unit/test_redact.c
+ * compares every built-in detector with and without this on generated texts):
  *   email     a match starts where the run of local-part characters before its '@' starts, so
  *             not before the first '@' at `off` or later, less the ASCII local-part
- *             characters (and any non-ASCII bytes, conservatively) just before it;
- *   phone     a match starts with '+', '(' or a digit;
- *   passport  a match is tried from the keyword (p or r in either case: nothing else is
- *             caseless-equal to them, tests/unit/test_redact.c checks it) or the MRZ's 'P';
+ *             characters (and any non-ASCII bytes, conservatively) just before it; every
+ *             position from there to the '@' is a candidate;
+ *   phone     a match starts with '+', '(' or a digit that does not follow an ASCII letter,
+ *             digit, '_' or '+' (the pattern's look-behind; after a non-ASCII byte it may);
+ *   passport  a keyword starts with "pas" or "reis" in any case (nothing else is caseless-equal
+ *             to p, a, r, e or i; 's' also to U+017F, the long s: checked too) and does not
+ *             follow an ASCII letter, digit or '_'; the MRZ with 'P' and [A-Z<];
  *   iban      two capitals and two digits.
- * Word lists do not come here; custom patterns start everywhere. NO_START: no match is left.
+ * Word lists do not come here; custom patterns start everywhere (unanchored). NO_START: no
+ * match is left.
  */
 #define NO_START SIZE_MAX
 
@@ -495,6 +505,22 @@ static bool is_local_part_ascii(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
+}
+
+static bool is_ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* s, S, or U+017F (the long s, UTF-8 C5 BF), which PCRE2 matches caselessly with them. */
+static bool is_s_caseless(const unsigned char *t, size_t left)
+{
+	return (t[0] | 0x20) == 's' || (left >= 2 && t[0] == 0xC5 && t[1] == 0xBF);
+}
+
+static bool has_prefilter(enum rule_kind kind)
+{
+	return kind == RULE_EMAIL || kind == RULE_PHONE || kind == RULE_PASSPORT || kind == RULE_IBAN;
 }
 
 static size_t first_possible_start(enum rule_kind kind, const char *text, size_t len, size_t off)
@@ -514,13 +540,25 @@ static size_t first_possible_start(enum rule_kind kind, const char *text, size_t
 	}
 	case RULE_PHONE:
 		for (i = off; i < len; i++)
-			if (t[i] == '+' || t[i] == '(' || is_digit((char)t[i]))
+			if ((t[i] == '+' || t[i] == '(' || is_digit((char)t[i])) &&
+			    (i == 0 || !(is_ascii_word(t[i - 1]) || t[i - 1] == '+')))
 				return i;
 		return NO_START;
 	case RULE_PASSPORT:
-		for (i = off; i < len; i++)
-			if (t[i] == 'p' || t[i] == 'P' || t[i] == 'r' || t[i] == 'R')
+		for (i = off; i < len; i++) {
+			unsigned char c = t[i] | 0x20;
+			if (c != 'p' && c != 'r')
+				continue;
+			if (t[i] == 'P' && i + 1 < len && ((t[i + 1] >= 'A' && t[i + 1] <= 'Z') || t[i + 1] == '<'))
+				return i; /* an MRZ, perhaps */
+			if (i > 0 && is_ascii_word(t[i - 1]))
+				continue;
+			if (c == 'p' && i + 2 < len && (t[i + 1] | 0x20) == 'a' && is_s_caseless(t + i + 2, len - i - 2))
 				return i;
+			if (c == 'r' && i + 3 < len && (t[i + 1] | 0x20) == 'e' && (t[i + 2] | 0x20) == 'i' &&
+			    is_s_caseless(t + i + 3, len - i - 3))
+				return i;
+		}
 		return NO_START;
 	case RULE_IBAN:
 		for (i = off; i + 4 <= len; i++)
@@ -542,14 +580,25 @@ static enum sluice_rc scan_code(const struct scan *sc, const pcre2_code *code,
 {
 	size_t off = 0, k = 0;
 
+	/* With a prefilter, PCRE2 is anchored at each candidate start in turn (see
+	 * first_possible_start); without, it searches on from `off` itself. */
+	bool anchored = has_prefilter(prefilter) && !sc->r->no_prefilter;
 	while (off <= sc->len) {
-		size_t from = first_possible_start(prefilter, sc->text, sc->len, off);
+		size_t from = anchored ? first_possible_start(prefilter, sc->text, sc->len, off) : off;
 		if (from == NO_START)
 			break;
-		int m = pcre2_match(code, (PCRE2_SPTR)sc->text, sc->len, from, PCRE2_NO_UTF_CHECK,
-		                    sc->md, sc->r->mctx);
-		if (m == PCRE2_ERROR_NOMATCH)
-			break;
+		int m = pcre2_match(code, (PCRE2_SPTR)sc->text, sc->len, from,
+		                    PCRE2_NO_UTF_CHECK | (anchored ? PCRE2_ANCHORED : 0), sc->md,
+		                    sc->r->mctx);
+		if (m == PCRE2_ERROR_NOMATCH) {
+			if (!anchored)
+				break;
+			/* No match starts here: the next candidate after this character. */
+			off = from + 1;
+			while (off < sc->len && is_continuation((unsigned char)sc->text[off]))
+				off++;
+			continue;
+		}
 		if (m == PCRE2_ERROR_MATCHLIMIT || m == PCRE2_ERROR_DEPTHLIMIT ||
 		    m == PCRE2_ERROR_HEAPLIMIT)
 			return sluice_fail(sc->err, SLUICE_ERR_INVALID_REPORT, "redact.match-limit",

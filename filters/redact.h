@@ -24,6 +24,10 @@ typedef void (*redact_hit_fn)(void *arg, const char *rule, unsigned count);
 enum sluice_rc redactor_new(const struct policy_flow *flow, struct redactor **out,
                             struct sluice_error *err) SLUICE_MUST_CHECK;
 void redactor_free(struct redactor *r);
+/* Makes the built-in detectors search with PCRE2 alone, from every offset, instead of
+ * anchoring it at the candidate starts of their prefilters: for the tests that prove the
+ * prefilters change no result, and for benchmarks. Never used by the gateway. */
+void redactor_disable_prefilter(struct redactor *r);
 
 /* Redacts `text` (`len` bytes of valid UTF-8). When something matched, *out is a new
  * NUL-terminated string (length *outlen) and `on_hit` was called per matching rule; when
