@@ -491,7 +491,8 @@ struct scan {
  *             characters (and any non-ASCII bytes, conservatively) just before it; every
  *             position from there to the '@' is a candidate;
  *   phone     a match starts with '+', '(' or a digit that does not follow an ASCII letter,
- *             digit, '_' or '+' (the pattern's look-behind; after a non-ASCII byte it may);
+ *             digit, '_' or '+' (the pattern's look-behind; after a non-ASCII byte it may),
+ *             and a digit only as the trunk 0 or the North American shape (phone_digit_start);
  *   passport  a keyword starts with "pas" or "reis" in any case (nothing else is caseless-equal
  *             to p, a, r, e or i; 's' also to U+017F, the long s: checked too) and does not
  *             follow an ASCII letter, digit or '_'; the MRZ with 'P' and [A-Z<];
@@ -518,6 +519,18 @@ static bool is_s_caseless(const unsigned char *t, size_t left)
 	return (t[0] | 0x20) == 's' || (left >= 2 && t[0] == 0xC5 && t[1] == 0xBF);
 }
 
+/* A phone number that starts with a digit other than 0 (the trunk shape starts with 0) is of
+ * the North American shape: "1" and a separator, or exactly three digits and a separator
+ * (the pattern's [0-9]{3}+ is possessive: a longer run cannot match). Dates, years and counts
+ * are not candidates. */
+static bool phone_digit_start(const unsigned char *t, size_t len, size_t i)
+{
+	if (t[i] == '1' && i + 1 < len && (t[i + 1] == ' ' || t[i + 1] == '.' || t[i + 1] == '-'))
+		return true;
+	return i + 3 < len && is_digit((char)t[i + 1]) && is_digit((char)t[i + 2]) &&
+	       (t[i + 3] == ' ' || t[i + 3] == '.' || t[i + 3] == '-');
+}
+
 static bool has_prefilter(enum rule_kind kind)
 {
 	return kind == RULE_EMAIL || kind == RULE_PHONE || kind == RULE_PASSPORT || kind == RULE_IBAN;
@@ -539,10 +552,14 @@ static size_t first_possible_start(enum rule_kind kind, const char *text, size_t
 		return i;
 	}
 	case RULE_PHONE:
-		for (i = off; i < len; i++)
-			if ((t[i] == '+' || t[i] == '(' || is_digit((char)t[i])) &&
-			    (i == 0 || !(is_ascii_word(t[i - 1]) || t[i - 1] == '+')))
+		for (i = off; i < len; i++) {
+			if (t[i] != '+' && t[i] != '(' && !is_digit((char)t[i]))
+				continue;
+			if (i > 0 && (is_ascii_word(t[i - 1]) || t[i - 1] == '+'))
+				continue;
+			if (t[i] == '+' || t[i] == '(' || t[i] == '0' || phone_digit_start(t, len, i))
 				return i;
+		}
 		return NO_START;
 	case RULE_PASSPORT:
 		for (i = off; i < len; i++) {

@@ -958,7 +958,9 @@ static const char *const anchor_pieces[] = {
 	"3704 0044 0532 0130 00", "FR76", "x@y.org", "@", "bob", "passport", "Passeport no. ",
 	"PASAPORTE", "reisepassnummer", "pa\xc5\xbfsport", "rei\xc5\xbf" "epass", "X1234567",
 	"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-	"\xc3\xa9", "\xd9\xa3", "\xcc\x81", "p", "r", "P", "R", "pas", "reis", "PA",
+	"\xc3\xa9", "\xd9\xa3", "\xcc\x81", "p", "r", "P", "R", "pas", "reis", "PA", "12", "2025",
+	"1.", "1-", "123 ", "123.", "123-", "1234 ", "12 ", "555.123.4567", "1-555-123-4567",
+	"555 123 4567", "5551234567", "9", "99-", "(0)", "01 42 68 53 00",
 };
 
 static void test_prefilter_anchoring_changes_nothing(void **state)
