@@ -261,7 +261,7 @@ echo
 echo "== (c) sluiced over mutual TLS (127.0.0.1, 2 workers), 20 KB reports, keep-alive clients"
 echo "   (tls_load, on the same 2 cores as the daemon), $tls_seconds s per run"
 start_daemon yes
-mapfile -t tls_reports < <(find "$dir/reports/20k" -name '*.xml' | sort | head -100)
+mapfile -t tls_reports < <(find "$dir/reports/20k" -name '*.xml' | sort | sed -n 1,100p)
 printf '%-26s %10s %9s %9s %9s %9s %8s\n' "clients" "reports/s" "p50 ms" "p90 ms" "p99 ms" "max ms" "errors"
 tls_run=0
 tls_max=0
@@ -307,7 +307,7 @@ limit_rps=$(awk '/^limit / { print $4 }' "$dir/micro.out")
 echo
 echo "== (f) the standard-tools peer (bench/peer/peer.sh), pinned to one core, $peer_reports 20 KB reports"
 mkdir -p "$dir/peer-in" "$dir/peer-out"
-find "$dir/reports/20k" -name '*.xml' | sort | head -n "$peer_reports" | xargs -I{} ln {} "$dir/peer-in/"
+find "$dir/reports/20k" -name '*.xml' | sort | sed -n "1,${peer_reports}p" | xargs -I{} ln {} "$dir/peer-in/"
 /usr/bin/time -f '%e %U %S %M' -o "$dir/time" taskset -c 0 "$root/bench/peer/peer.sh" \
 	"$dir/policy-1000" "$dir/gw.key" "$dir/peer-in" "$dir/peer-out" "$dir/peer.log" >"$dir/peer.summary" ||
 	fail "the peer failed"
@@ -323,7 +323,7 @@ echo
 echo "== targets (issue 8 item 3): measured against target"
 ratio=$(calc "${rate_med[20k]} / $peer_rate")
 fraction=$(calc "${rate_med[20k]} / $limit_rps")
-kb_lo=$(for s in $sizes; do echo "${us_per_kb[$s]}"; done | sort -g | head -1)
+kb_lo=$(for s in $sizes; do echo "${us_per_kb[$s]}"; done | sort -g | sed -n 1p)
 kb_hi=$(for s in $sizes; do echo "${us_per_kb[$s]}"; done | sort -g | tail -1)
 per_byte=$(calc "$kb_hi / $kb_lo")
 words_ratio=$(calc "${words_med[10]} / ${words_med[10000]}")
