@@ -414,6 +414,99 @@ static void test_assemble_same_bytes(void **state)
 	}
 }
 
+/* transfer_record_canonical writes the record's JSON directly: the same bytes as jansson's
+ * canonical dump of transfer_record_to_json, on generated records with every optional field
+ * present or not and strings mixing quotes, backslashes, controls, DEL, 2-, 3- and 4-byte
+ * UTF-8, and sequences jansson refuses (overlong, surrogate, above U+10FFFF, stray and
+ * truncated continuation bytes): then both give NULL. */
+static const char *const json_pieces[] = {
+	"a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
+	"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
+	"/Report/Para[2]", "clearance: TS above C", "words:list.txt", "pattern:email",
+};
+static const char *const json_bad_pieces[] = {
+	"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xe2\x82", "\xf5\x80\x80\x80",
+	"\xc1\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",
+};
+
+static char *gen_string(unsigned *seed, bool allow_bad)
+{
+	char buf[512];
+	size_t k = 0, n = (size_t)(rand_r(seed) % 6);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *p = json_pieces[rand_r(seed) % (int)(sizeof(json_pieces) / sizeof(*json_pieces))];
+		if (allow_bad && rand_r(seed) % 40 == 0)
+			p = json_bad_pieces[rand_r(seed) %
+			                    (int)(sizeof(json_bad_pieces) / sizeof(*json_bad_pieces))];
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s", p);
+	}
+	return strdup(buf);
+}
+
+static void test_canonical_direct_matches_jansson(void **state)
+{
+	(void)state;
+	unsigned seed = 5, nulls = 0;
+	for (int iter = 0; iter < 5000; iter++) {
+		struct transfer_record r;
+		transfer_record_init(&r);
+		bool bad = rand_r(&seed) % 4 == 0;
+		r.from = gen_string(&seed, bad);
+		r.to = rand_r(&seed) % 8 ? gen_string(&seed, bad) : NULL;
+		r.policy_id = rand_r(&seed) % 8 ? gen_string(&seed, bad) : NULL;
+		r.policy_version = (long)(rand_r(&seed) % 3) - 1 + (rand_r(&seed) % 2 ? 2147483647L * 4 : 0);
+		sha256_hex("p", 1, r.policy_sha256);
+		if (rand_r(&seed) % 2)
+			sha256_hex("b", 1, r.policy_bundle_sha256);
+		if (rand_r(&seed) % 3 == 0) {
+			char *ids[3] = { gen_string(&seed, false), gen_string(&seed, false),
+			                 gen_string(&seed, false) };
+			transfer_record_set_signers(&r, ids, 1 + (size_t)(rand_r(&seed) % 3));
+			for (int i = 0; i < 3; i++)
+				free(ids[i]);
+		}
+		sha256_hex("i", 1, r.input_sha256);
+		if (rand_r(&seed) % 2)
+			sha256_hex("o", 1, r.output_sha256);
+		r.decision = rand_r(&seed) % 8 ? gen_string(&seed, bad) : NULL;
+		if (rand_r(&seed) % 2) {
+			r.reason_rule = gen_string(&seed, bad);
+			r.reason = rand_r(&seed) % 4 ? gen_string(&seed, bad) : NULL;
+			r.reason_line = rand_r(&seed) % 2 ? (unsigned)rand_r(&seed) : 0;
+		}
+		if (rand_r(&seed) % 2)
+			r.banner = gen_string(&seed, bad);
+		if (rand_r(&seed) % 4 == 0)
+			r.source_banner = gen_string(&seed, bad);
+		for (int i = rand_r(&seed) % 5; i > 0; i--) {
+			char *loc = gen_string(&seed, bad), *rule = gen_string(&seed, bad);
+			transfer_record_add_removal(&r, loc, (unsigned)rand_r(&seed), rule);
+			free(loc);
+			free(rule);
+		}
+		for (int i = rand_r(&seed) % 5; i > 0; i--) {
+			char *loc = gen_string(&seed, bad), *rule = gen_string(&seed, bad);
+			transfer_record_add_redaction(&r, loc, rule, (unsigned)rand_r(&seed) % 100000u);
+			free(loc);
+			free(rule);
+		}
+		json_t *j = transfer_record_to_json(&r);
+		char *want = j != NULL ? json_canonical(j) : NULL, *got = transfer_record_canonical(&r);
+		if ((want == NULL) != (got == NULL) || (want != NULL && strcmp(want, got) != 0))
+			fail_msg("iteration %d: jansson %s\n direct %s", iter, want ? want : "(null)",
+			         got ? got : "(null)");
+		nulls += got == NULL;
+		free(want);
+		free(got);
+		json_decref(j);
+		transfer_record_free(&r);
+	}
+	/* Both kinds of record were generated. */
+	assert_true(nulls > 100);
+	assert_true(nulls < 2500);
+}
+
 /* A record with a field that is not UTF-8 has no canonical text: the caller refuses it. */
 static void test_canonical_bad_utf8(void **state)
 {
@@ -928,6 +1021,7 @@ int main(void)
 		T(test_log_index_version_2),
 		T(test_assemble_same_bytes),
 		T(test_canonical_bad_utf8),
+		T(test_canonical_direct_matches_jansson),
 		T(test_verify_golden_files),
 		T(test_verify_refusal_against_input),
 		T(test_verify_key_order_and_spacing_do_not_matter),
