@@ -161,6 +161,14 @@ check "... the corpus rows are the table's rows" [ "$(jq -r '.corpus.changed[] |
 	"$(sed -n '/^REPORT /,/ replayed: /p' "$W/corpus-a.out" | sed '1d;$d' | sed -E 's/  +/|/g')" ]
 check "... with the report count and the affected pairs" jq -e --argjson n "$NREPORTS" \
 	'.corpus.reports == $n and (.corpus.pairs | length) > 0 and (.corpus.pairs[0] | keys) == ["from", "to"]' "$W/sl.out"
+# A corpus file whose name is not UTF-8 (a folder holds whatever bytes): the JSON stays valid
+# and names it with a placeholder; the text table prints the bytes as they are.
+mkdir -p "$W/odd-corpus"
+cp old/reports/02-intel-to-customs-clearance.xml "$W/odd-corpus/$(printf 'r\xff\xfe.xml')"
+sl policy diff old/policy.yaml a/policy.yaml --json --corpus "$W/odd-corpus"
+expect_rc 1 "--json --corpus with a file name that is not UTF-8"
+check "... valid JSON, the name replaced by a placeholder" jq -e \
+	'[.corpus.changed[].report] | index("(a name that is not UTF-8)") != null' "$W/sl.out"
 sl policy diff old/policy.yaml d/policy.yaml --json
 expect_rc 1 "--json, (d) a word list's contents"
 check "... named in the word lists group" jq -e '[.changes[].group] | index("word lists") != null' "$W/sl.out"
