@@ -262,7 +262,7 @@ echo "== (c) sluiced over mutual TLS (127.0.0.1, 2 workers), 20 KB reports, keep
 echo "   (tls_load, on the same 2 cores as the daemon), $tls_seconds s per run"
 start_daemon yes
 mapfile -t tls_reports < <(find "$dir/reports/20k" -name '*.xml' | sort | sed -n 1,100p)
-printf '%-26s %10s %9s %9s %9s %9s %8s\n' "clients" "reports/s" "p50 ms" "p90 ms" "p99 ms" "max ms" "errors"
+printf '%-26s %10s %9s %9s %9s %9s %8s %10s\n' "clients" "reports/s" "p50 ms" "p90 ms" "p99 ms" "max ms" "errors" "reconnects"
 tls_run=0
 tls_max=0
 tls() { # tls LABEL ARGS...: one tls_load run; sets RATE and P99
@@ -276,8 +276,8 @@ tls() { # tls LABEL ARGS...: one tls_load run; sets RATE and P99
 	local kv
 	for kv in $line; do f[${kv%%=*}]=${kv#*=}; done
 	RATE=${f[rate]} P99=${f[p99_ms]}
-	printf '%-26s %10s %9s %9s %9s %9s %8s\n' "$label" "$(fmt "$RATE")" "${f[p50_ms]}" "${f[p90_ms]}" \
-		"$P99" "${f[max_ms]}" $((f[other] + f[failed]))
+	printf '%-26s %10s %9s %9s %9s %9s %8s %10s\n' "$label" "$(fmt "$RATE")" "${f[p50_ms]}" "${f[p90_ms]}" \
+		"$P99" "${f[max_ms]}" $((f[other] + f[failed])) "${f[reconnects]}"
 	find "$gw/spool/outbox" -type f -delete # as the receiving side would take them
 }
 for c in $concurrencies; do
