@@ -35,29 +35,9 @@
 #include "msg.h"
 #include "receipt.h"
 #include "release_run.h"
+#include "router_jobs.h"
 #include "sandbox.h"
 #include "spool.h"
-
-#define ROUTER_MAX_WORKERS 64
-#define ROUTER_MAX_JOBS 256
-#define ROUTER_ATTEMPTS 2
-
-struct job {
-	bool used;
-	uint64_t intake_id;
-	int origin; /* the intake that submitted it (spool or TLS), which gets the answer */
-	char source[64], destination[64], name[256], input_sha256[65], transfer_id[37];
-	uint32_t flags;
-	uint8_t *report;
-	size_t len;
-	size_t flow;
-	int attempts;
-	int worker; /* -1 while queued */
-	uint64_t arrival; /* queued jobs go to workers oldest first (dispatch) */
-	/* The SignatureValue placeholder of this attempt's binding (a fresh one each time the
-	 * report is sent to a worker), empty when the flow has no signed binding. */
-	char placeholder[S4778_PLACEHOLDER_LEN + 1];
-};
 
 struct router {
 	const struct daemon_ctx *d;
@@ -265,27 +245,12 @@ static void finish_without_filter(struct router *r, struct job *j, enum release_
 	release_result_free(&res);
 }
 
-/* The queued job that arrived first (a report sent back to the queue by a worker's death
- * keeps its place), or -1. Slots are reused lowest first, so taking the lowest slot instead
- * let new reports overtake old ones: with 16 keep-alive clients some waited seconds while
- * the median was 8 ms (bench/run.sh, part c). */
-static int oldest_queued(const struct router *r)
-{
-	int best = -1;
-	for (int k = 0; k < ROUTER_MAX_JOBS; k++) {
-		const struct job *j = &r->jobs[k];
-		if (j->used && j->worker < 0 && (best < 0 || j->arrival < r->jobs[best].arrival))
-			best = k;
-	}
-	return best;
-}
-
 static void dispatch(struct router *r)
 {
 	for (unsigned w = 0; w < r->nworkers; w++) {
 		if (r->worker_fd[w] < 0 || r->worker_job[w] >= 0)
 			continue;
-		int k = oldest_queued(r);
+		int k = router_oldest_queued(r->jobs, ROUTER_MAX_JOBS);
 		if (k < 0)
 			return;
 		struct job *j = &r->jobs[k];
