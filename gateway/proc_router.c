@@ -379,6 +379,10 @@ static void on_worker(struct router *r, unsigned w)
 		daemon_fatal("router", "worker %u: %s", w, err.message);
 	msg_free(&m);
 	r->worker_job[w] = -1;
+	/* The worker is free: it gets the next queued report now, not after this one is signed,
+	 * logged and delivered, which the router waits for (a report with thousands of removals
+	 * kept the worker idle for a second; job k is not queued: its worker field is set). */
+	dispatch(r);
 	if (r->d->policy->flows[r->jobs[k].flow].signed_binding)
 		sign_binding(r, &r->jobs[k], &res);
 	finish(r, &r->jobs[k], &res);
