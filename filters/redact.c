@@ -127,6 +127,7 @@ struct redactor {
 	size_t nrules;
 	pcre2_code *iban_shape; /* when a phone rule exists: tokens phone matches may not touch */
 	pcre2_match_context *mctx;
+	pcre2_match_data *md; /* for redactor_apply: one thread uses a redactor at a time */
 	bool no_prefilter; /* redactor_disable_prefilter: tests and benchmarks only */
 	char *replace_with;
 	size_t replace_len;
@@ -366,6 +367,12 @@ enum sluice_rc redactor_new(const struct policy_flow *flow, struct redactor **ou
 		                 "cannot allocate a PCRE2 match context");
 		goto out;
 	}
+	r->md = pcre2_match_data_create(1, NULL);
+	if (r->md == NULL) {
+		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.nomem",
+		                 "cannot allocate PCRE2 match data");
+		goto out;
+	}
 	pcre2_set_match_limit(r->mctx, REDACT_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, REDACT_DEPTH_LIMIT);
 	pcre2_set_heap_limit(r->mctx, REDACT_HEAP_LIMIT_KIB);
@@ -412,6 +419,7 @@ void redactor_free(struct redactor *r)
 	free(r->rules);
 	pcre2_code_free(r->iban_shape);
 	pcre2_match_context_free(r->mctx);
+	pcre2_match_data_free(r->md);
 	free(r->replace_with);
 	free(r);
 }
@@ -741,10 +749,9 @@ enum sluice_rc redactor_apply(const struct redactor *r, const char *text, size_t
 		return sluice_fail(err, SLUICE_ERR_INVALID_REPORT, "redact.utf8",
 		                   "text to redact is not valid UTF-8");
 
-	md = pcre2_match_data_create(1, NULL);
-	if (md == NULL)
-		return sluice_fail(err, SLUICE_ERR_INTERNAL, "redact.nomem",
-		                   "cannot allocate PCRE2 match data");
+	/* One match data per redactor, made with it: a report has hundreds of texts, and the
+	 * filter is one thread. */
+	md = r->md;
 	sc = (struct scan){ r, text, len, md, err };
 	counts = xcalloc(r->nrules + 1, sizeof(*counts));
 
@@ -811,7 +818,6 @@ out:
 	free(counts);
 	free(found.v);
 	free(ibans.v);
-	pcre2_match_data_free(md);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "sbuf.h"
 #include "sluice_error.h"
 #include "strset.h"
+#include "utf8.h"
 
 static void sbuf_roundtrip(void **state)
 {
@@ -201,9 +202,92 @@ static void paths_and_hex(void **state)
 	assert_string_equal(hex, "01abff00");
 }
 
+/* utf8_valid checks ASCII eight bytes at a time: compared with a byte-at-a-time reference (the
+ * function as it was) on generated texts, mostly ASCII, with valid and invalid sequences
+ * (overlong, surrogates, above U+10FFFF, stray and truncated continuations) at every
+ * alignment; both the answer and the offset of the first bad byte. */
+static bool utf8_reference(const uint8_t *p, size_t len, size_t *bad)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint8_t c = p[i];
+		size_t n;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1; cp = c & 0x1F; min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2; cp = c & 0x0F; min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			*bad = i;
+			return false;
+		}
+		if (len - i <= n) {
+			*bad = i;
+			return false;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xC0) != 0x80) {
+				*bad = i;
+				return false;
+			}
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+			*bad = i;
+			return false;
+		}
+		i += n + 1;
+	}
+	return true;
+}
+
+static void utf8_valid_matches_reference(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"a", "report text ", "0123456789", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xe2\x82", "\xff", "\xc3",
+	};
+	unsigned seed = 9, invalid = 0;
+	uint8_t buf[512];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t k = 0, pad = (size_t)(rand_r(&seed) % 9);
+		memset(buf, 'x', pad); /* every alignment of what follows */
+		k = pad;
+		int n = rand_r(&seed) % 20;
+		for (int i = 0; i < n; i++) {
+			int which = rand_r(&seed) % 100;
+			const char *piece = pieces[which < 70 ? which % 3 : 3 + which % 11];
+			size_t pl = strlen(piece);
+			if (k + pl > sizeof(buf))
+				break;
+			memcpy(buf + k, piece, pl);
+			k += pl;
+		}
+		size_t bad_ref = 12345, bad = 54321;
+		bool want = utf8_reference(buf, k, &bad_ref), got = utf8_valid(buf, k, &bad);
+		if (want != got || (!want && bad != bad_ref))
+			fail_msg("iteration %d: reference %d at %zu, utf8_valid %d at %zu", iter, want,
+			         bad_ref, got, bad);
+		invalid += !got;
+	}
+	assert_true(invalid > 1000);
+	assert_true(invalid < 19000);
+	assert_true(utf8_valid((const uint8_t *)"", 0, NULL));
+	size_t bad = 0;
+	assert_false(utf8_valid((const uint8_t *)"abcdefgh\xff", 9, &bad));
+	assert_int_equal(bad, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(utf8_valid_matches_reference),
 		cmocka_unit_test(sbuf_roundtrip),
 		cmocka_unit_test(sbuf_refuses_past_max),
 		cmocka_unit_test(sbuf_getters_fail_without_moving),
