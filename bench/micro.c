@@ -27,22 +27,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 enum { STAGE_PARSE, STAGE_VALIDATE, STAGE_WALK, STAGE_SERIALISE, STAGE_SIGN, STAGE_SHA256, NSTAGES };
 static const char *const stage_names[NSTAGES] = { "parse", "validate", "walk", "serialise",
 	                                          "sign", "sha256" };
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static void quiet(void *ctx, const char *msg, ...)
 {

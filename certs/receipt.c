@@ -21,6 +21,7 @@
 
 #include "canonical_json.h"
 #include "fileio.h"
+#include "utf8.h"
 
 #define RECEIPT_MAX_BYTES (16u * 1024 * 1024)
 
@@ -215,51 +216,6 @@ static char *with_newline(char *text, size_t *len)
 	return text;
 }
 
-/* Signs the record object (already checked by the caller) into a receipt. */
-static enum sluice_rc sign_record(const json_t *record, EVP_PKEY *key, char **out,
-                                  size_t *outlen, struct sluice_error *err)
-{
-	enum sluice_rc rc = SLUICE_OK;
-	json_t *receipt = NULL;
-	char *canon = NULL, *sig64 = NULL, *text = NULL;
-	char kid[SHA256_HEX_LEN];
-	uint8_t sig[64];
-
-	*out = NULL;
-	*outlen = 0;
-	if ((canon = json_canonical(record)) == NULL) {
-		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
-		                 "cannot encode the transfer record as JSON (a field is not UTF-8?)");
-		goto out;
-	}
-	rc = key_id_hex(key, kid, err);
-	if (rc != SLUICE_OK)
-		goto out;
-	rc = signature_sign(key, canon, strlen(canon), sig, err);
-	if (rc != SLUICE_OK)
-		goto out;
-	sig64 = base64_encode(sig, sizeof(sig));
-	receipt = json_object();
-	if (receipt == NULL || !put(receipt, "key_id", json_string(kid)) ||
-	    !put(receipt, "receipt", json_integer(1)) ||
-	    json_object_set(receipt, "record", (json_t *)record) != 0 ||
-	    !put(receipt, "signature", json_string(sig64)) ||
-	    !put(receipt, "signature_alg", json_string("ed25519")) ||
-	    (text = json_canonical(receipt)) == NULL) {
-		rc = sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
-		                 "cannot encode the receipt as JSON");
-		goto out;
-	}
-	*out = with_newline(text, outlen);
-	text = NULL;
-out:
-	free(text);
-	free(sig64);
-	free(canon);
-	json_decref(receipt);
-	return rc;
-}
-
 enum sluice_rc receipt_set_log_index(char **receipt, size_t *len, uint64_t leaf_index,
                                      struct sluice_error *err)
 {
@@ -338,42 +294,10 @@ static void jb_u16(struct jbuf *b, unsigned v)
 	jb_put(b, seq, (size_t)n);
 }
 
-/* One UTF-8 code point at s[0..], as jansson's utf8_check_* accept it; its length, or 0. */
-static size_t utf8_one(const unsigned char *s, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10FFFF ||
-	    (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 static void jb_str(struct jbuf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
+	const unsigned char *end = s + strlen((const char *)s);
 	jb_put(b, "\"", 1);
 	while (*s != '\0') {
 		const unsigned char *run = s;
@@ -384,7 +308,8 @@ static void jb_str(struct jbuf *b, const char *str)
 		if (*s == '\0')
 			break;
 		uint32_t cp;
-		size_t n = utf8_one(s, &cp);
+		/* jansson accepts what utf8_valid accepts (common/utf8.h) */
+		size_t n = utf8_decode(s, (size_t)(end - s), &cp);
 		if (n == 0) {
 			b->bad = true;
 			return;
@@ -540,8 +465,8 @@ enum sluice_rc receipt_signature(const char *canon, EVP_PKEY *key, char sig64[RE
 }
 
 /* The members in json_canonical's order (sorted keys), and the same number formatting, so
- * that the text is the one sign_record and receipt_set_log_index make (test_receipt checks
- * it): the record is already canonical, the key id is hex and the signature base64, none of
+ * that the text is the one jansson's canonical dump of the receipt object would be, and the one
+ * receipt_set_log_index makes (test_receipt checks it): the record is already canonical, the key id is hex and the signature base64, none of
  * which JSON escapes. */
 char *receipt_assemble(const char *kid, const char *canon, const char *sig64,
                        const uint64_t *leaf_index, size_t *len)
@@ -566,23 +491,44 @@ char *receipt_assemble(const char *kid, const char *canon, const char *sig64,
 	return out;
 }
 
+/* Signs a record's canonical JSON into a version 1 receipt. `kid` is key_id_hex(key), or NULL
+ * to compute it here. */
+static enum sluice_rc sign_canonical(const char *canon, EVP_PKEY *key, const char *kid,
+                                     char **out, size_t *outlen, struct sluice_error *err)
+{
+	char own_kid[SHA256_HEX_LEN], sig64[RECEIPT_SIG64_LEN];
+	enum sluice_rc rc = SLUICE_OK;
+	*out = NULL;
+	*outlen = 0;
+	if (kid == NULL) {
+		rc = key_id_hex(key, own_kid, err);
+		kid = own_kid;
+	}
+	if (rc == SLUICE_OK)
+		rc = receipt_signature(canon, key, sig64, err);
+	if (rc == SLUICE_OK)
+		*out = receipt_assemble(kid, canon, sig64, NULL, outlen);
+	return rc;
+}
+
 enum sluice_rc receipt_create(const struct transfer_record *r, EVP_PKEY *key, char **out,
                               size_t *outlen, struct sluice_error *err)
 {
-	json_t *record = transfer_record_to_json(r);
-	if (record == NULL) {
+	char *canon = transfer_record_canonical(r);
+	if (canon == NULL) {
 		*out = NULL;
 		*outlen = 0;
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "receipt.encode",
 		                   "cannot encode the transfer record as JSON (a field is not UTF-8?)");
 	}
-	enum sluice_rc rc = sign_record(record, key, out, outlen, err);
-	json_decref(record);
+	enum sluice_rc rc = sign_canonical(canon, key, NULL, out, outlen, err);
+	free(canon);
 	return rc;
 }
 
-enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key, char **out,
-                                 size_t *outlen, struct sluice_error *err)
+enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key,
+                                 const char *key_id, char **out, size_t *outlen,
+                                 struct sluice_error *err)
 {
 	json_error_t jerr;
 	*out = NULL;
@@ -602,7 +548,7 @@ enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *ke
 		rc = sluice_fail(err, SLUICE_ERR_VERIFY, "receipt.canonical",
 		                 "a record to sign is not in canonical form");
 	if (rc == SLUICE_OK)
-		rc = sign_record(rec, key, out, outlen, err);
+		rc = sign_canonical(canon, key, key_id, out, outlen, err);
 	free(canon);
 	json_decref(rec);
 	return rc;

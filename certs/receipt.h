@@ -106,10 +106,12 @@ char *receipt_assemble(const char *kid, const char *canon, const char *sig64,
 
 /* The signer process's one job: `record` must be the canonical JSON of a transfer record of
  * the form receipt_verify accepts (anything else is refused: SLUICE_ERR_VERIFY), and is signed
- * into a receipt as receipt_create would. */
+ * into a receipt as receipt_create would. `key_id` is key_id_hex(key), which the signer keeps
+ * (NULL: computed for this call; it costs more than the signature). */
 #define RECEIPT_MAX_RECORD_BYTES (64u * 1024 * 1024)
-enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key, char **out,
-                                 size_t *outlen, struct sluice_error *err) SLUICE_MUST_CHECK;
+enum sluice_rc receipt_sign_json(const uint8_t *record, size_t len, EVP_PKEY *key,
+                                 const char *key_id, char **out, size_t *outlen,
+                                 struct sluice_error *err) SLUICE_MUST_CHECK;
 
 /* Checks a receipt's form, its key id against `pub`, its signature, and, when `report` is not
  * NULL, that SHA-256(report) is the record's output_sha256 (or input_sha256 when nothing was

@@ -12,4 +12,8 @@
  * UTF-8; callers that refuse it check for it themselves. */
 bool utf8_valid(const uint8_t *p, size_t len, size_t *bad_offset);
 
+/* The code point at p[0] (len >= 1 bytes available) in *cp, and its length in bytes; 0 when it
+ * is not valid UTF-8 by the rules above. */
+size_t utf8_decode(const uint8_t *p, size_t len, uint32_t *cp);
+
 #endif

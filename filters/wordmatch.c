@@ -35,6 +35,7 @@
 #include <pcre2.h>
 
 #include "sbuf.h"
+#include "utf8.h"
 
 #define SYM_OTHER 0u
 #define SYM_SPACE 1u
@@ -84,40 +85,9 @@ int wordmatch_is_space(unsigned cp)
  * there are not one (then *i moves one byte on). */
 static int decode(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
 {
-	size_t p = *i, n;
-	unsigned char c = s[p];
-	uint32_t v;
-
-	*i = p + 1;
-	if (c < 0x80) {
-		*cp = c;
-		return 0;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 1;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 2;
-		v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 3;
-		v = c & 0x07;
-	} else {
-		return -1;
-	}
-	if (len - p - 1 < n)
-		return -1;
-	for (size_t k = 1; k <= n; k++) {
-		if ((s[p + k] & 0xC0) != 0x80)
-			return -1;
-		v = (v << 6) | (s[p + k] & 0x3F);
-	}
-	if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF ||
-	    (v >= 0xD800 && v <= 0xDFFF))
-		return -1;
-	*cp = v;
-	*i = p + 1 + n;
-	return 0;
+	size_t n = utf8_decode(s + *i, len - *i, cp);
+	*i += n != 0 ? n : 1;
+	return n != 0 ? 0 : -1;
 }
 
 static size_t encode(uint32_t cp, char *out)

@@ -96,8 +96,8 @@ static bool serve(const struct signer_keys *k, struct peer *p, struct msg *m)
 	if (p->role == ROLE_ROUTER && m->type == MSG_SIGN_RECORD) {
 		char *receipt = NULL;
 		size_t len = 0;
-		if (receipt_sign_json(m->body.data, m->body.len, key, &receipt, &len, &err) !=
-		    SLUICE_OK) {
+		if (receipt_sign_json(m->body.data, m->body.len, key, key_id, &receipt, &len,
+		                      &err) != SLUICE_OK) {
 			daemon_log(LOG_ERR, "signer", "refused to sign a record: %s", err.message);
 			answer_fail(p->fd, m->id, err.message);
 			return true;

@@ -112,15 +112,20 @@ void transfer_record_set_result(struct transfer_record *rec, const struct releas
 
 /* Appends the record (fsynced); *leaf_index (when not NULL) receives its place in the log's
  * Merkle tree, for the receipt. */
+/* The audit log, opened (and locked) at the first record. */
+static enum sluice_rc audit_ready(struct release_context *ctx, struct sluice_error *err)
+{
+	return ctx->audit != NULL ? SLUICE_OK
+	                          : auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, err);
+}
+
 static enum sluice_rc audit_record_sync(struct release_context *ctx,
                                         const struct transfer_record *r, uint64_t *leaf_index,
                                         bool sync, struct sluice_error *err)
 {
-	if (ctx->audit == NULL) {
-		enum sluice_rc orc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, err);
-		if (orc != SLUICE_OK)
-			return orc;
-	}
+	enum sluice_rc orc = audit_ready(ctx, err);
+	if (orc != SLUICE_OK)
+		return orc;
 	json_t *j = transfer_record_to_json(r);
 	if (j == NULL)
 		return sluice_fail(err, SLUICE_ERR_INTERNAL, "internal.json",
@@ -476,8 +481,8 @@ static enum sluice_rc decide_and_log(struct release_context *ctx, const char *fr
 		                 "cannot encode the transfer record as JSON (a field is not UTF-8?)");
 	else
 		rc = receipt_signature(canon, ctx->key, sig64, &werr);
-	if (rc == SLUICE_OK && ctx->audit == NULL)
-		rc = auditlog_open(ctx->audit_path, ctx->key, &ctx->audit, &werr);
+	if (rc == SLUICE_OK)
+		rc = audit_ready(ctx, &werr);
 	if (rc == SLUICE_OK)
 		rc = auditlog_append_canonical(ctx->audit, canon, &p->leaf_index, sync, &werr);
 	if (rc == SLUICE_OK)

@@ -18,6 +18,7 @@
 #include "auditlog.h"
 #include "binding_sign.h"
 #include "filter_child.h"
+#include "keys.h"
 #include "policy.h"
 #include "redact.h"
 #include "sluice_error.h"
@@ -27,7 +28,7 @@ struct release_context {
 	struct redactor **redactors;    /* one per flow */
 	void *schema;                   /* compiled XSD or NULL */
 	EVP_PKEY *key;
-	char key_id[65];                /* key_id_hex(key), computed once: it costs more than a
+	char key_id[SHA256_HEX_LEN];    /* key_id_hex(key), computed once: it costs more than a
 	                                   signature (docs/PERFORMANCE.md) */
 	struct auditlog *audit;         /* opened (and locked) at the first record, see below */
 	char audit_path[1024];
